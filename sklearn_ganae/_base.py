@@ -1,0 +1,195 @@
+"""What every neural estimator of the package shares.
+
+:class:`BaseTabularNN` holds the plumbing so that each estimator file reads as its
+model: the shared training hyperparameters and their validation, input validation,
+the fitted :class:`~sklearn_ganae.TabularEncoder`, device resolution, side-effect-free
+seeding, construction and training of the skorch net (early stopping, progress,
+divergence guard, warm start), batched inference and the fitted training history.
+
+A subclass implements :meth:`_build_module` (and, if its objective is not the
+reconstruction of the encoded rows, :meth:`_build_criterion` / :attr:`_net_class`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from skorch.callbacks import EarlyStopping
+
+from sklearn_ganae._training import (
+    NonFiniteLossGuard,
+    TabularNet,
+    TensorBatchIterator,
+    ValidationSplit,
+    print_to_stderr,
+)
+from sklearn_ganae.nn import ReconstructionLoss
+from sklearn_ganae.tabular import TabularEncoder, check_table
+
+
+def resolve_device(device: str) -> str:
+    """``"auto"`` -> ``"cuda"`` when available, else ``"cpu"``; check the others."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but no CUDA device is available; use "
+            "device='cpu' or device='auto'."
+        )
+    return device
+
+
+@contextlib.contextmanager
+def seeded(seed: int, device: str):
+    """Run a block with torch seeded, leaving the caller's global RNG untouched."""
+    devices = [torch.cuda.current_device()] if str(device).startswith("cuda") else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+class BaseTabularNN(BaseEstimator):
+    """Base class of the package's neural estimators (not for direct use).
+
+    Parameters shared by every estimator (see each estimator for the docs):
+    ``encoder``, ``max_epochs``, ``batch_size``, ``learning_rate``, ``weight_decay``,
+    ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``, ``device``,
+    ``random_state``, ``verbose``, ``warm_start``.
+    """
+
+    _parameter_constraints: dict = {
+        "encoder": [HasMethods(["fit", "transform", "inverse_transform"]), None],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "device": [StrOptions({"cpu", "cuda", "auto"}), str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    _net_class = TabularNet
+
+    # --- to implement ------------------------------------------------------------
+    def _build_module(self, layout) -> torch.nn.Module:
+        raise NotImplementedError
+
+    def _build_criterion(self, layout) -> torch.nn.Module:
+        return ReconstructionLoss(layout)
+
+    def _check_params_against_data(self, layout) -> None:
+        """Raise a ValueError for hyperparameters that make no sense for the data."""
+
+    # --- fitting -------------------------------------------------------------------
+    def _fit_network(self, X, y=None):
+        """Validate ``X``, fit the encoder, then build and train the net.
+
+        Returns the encoded training rows. With ``warm_start`` and a fitted model,
+        keeps the encoder and the network and trains ``max_epochs`` more epochs.
+        """
+        warm = self.warm_start and hasattr(self, "net_")
+        X = check_table(self, X, reset=not warm)
+        device = resolve_device(self.device)
+        if warm:
+            Z = self.encoder_.transform(X)
+            seed = self._seed_ + len(self.net_.history)
+        else:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            encoder = clone(self.encoder) if self.encoder is not None else TabularEncoder()
+            if "random_state" in encoder.get_params() and encoder.random_state is None:
+                encoder.set_params(random_state=seed)
+            Z = encoder.fit_transform(X)
+            self._check_params_against_data(encoder.layout_)
+            if self.early_stopping:
+                # fail before building anything when the split cannot be made
+                ValidationSplit(self.validation_fraction)._check(len(Z))
+        with seeded(seed, device):
+            if warm:
+                net = self.net_
+                net.partial_fit(Z, y)
+            else:
+                net = self._make_net(encoder.layout_, device)
+                net.fit(Z, y)
+        if not warm:
+            self.encoder_ = encoder
+            self._seed_ = seed
+        self.net_ = net
+        self.device_ = device
+        self.history_ = net.history
+        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        self.n_iter_ = len(net.history)
+        if self.early_stopping:
+            self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
+        return Z
+
+    def _make_net(self, layout, device):
+        callbacks = [("non_finite_guard", NonFiniteLossGuard())]
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        load_best=True,
+                        sink=print_to_stderr if self.verbose else _silent,
+                    ),
+                )
+            )
+        print_kw = (
+            {"callbacks__print_log__sink": print_to_stderr}
+            if self.verbose
+            else {"callbacks__print_log": None}
+        )
+        net = self._net_class(
+            module=self._build_module(layout),
+            criterion=self._build_criterion(layout),
+            optimizer=torch.optim.AdamW,
+            lr=self.learning_rate,
+            optimizer__weight_decay=self.weight_decay,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=TensorBatchIterator,
+            iterator_train__shuffle=True,
+            iterator_valid=TensorBatchIterator,
+            train_split=ValidationSplit(self.validation_fraction) if self.early_stopping else None,
+            callbacks=callbacks,
+            device=device,
+            verbose=int(bool(self.verbose)),
+            **print_kw,
+        )
+        return net.initialize()
+
+    # --- inference -------------------------------------------------------------------
+    @torch.no_grad()
+    def _apply_batches(self, fn, Z, batch_size=4096):
+        """``fn`` over row batches of ``Z`` in eval mode; a float32 NumPy array back."""
+        module = self.net_.module_
+        module.eval()
+        device = self.net_.device
+        out = []
+        for start in range(0, len(Z), batch_size):
+            chunk = torch.as_tensor(Z[start : start + batch_size], device=device)
+            out.append(fn(chunk).float().cpu().numpy())
+        return np.concatenate(out, axis=0)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        encoder = self.encoder if self.encoder is not None else TabularEncoder()
+        tags.input_tags.allow_nan = encoder.get_params().get("handle_missing") != "error"
+        tags.non_deterministic = False
+        return tags
+
+
+def _silent(*args, **kwargs):
+    return None

@@ -1,0 +1,337 @@
+"""AutoencoderTransformer: nonlinear dimensionality reduction of mixed-type tables."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from sklearn_ganae._base import BaseTabularNN
+from sklearn_ganae.nn import Autoencoder, Decoder, Encoder
+from sklearn_ganae.nn._modules import _ACTIVATIONS
+from sklearn_ganae.tabular import check_table
+
+
+class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabularNN):
+    """Nonlinear dimensionality reduction with an autoencoder, for mixed-type tables.
+
+    The table is encoded by a :class:`~sklearn_ganae.TabularEncoder` (continuous
+    columns normalised, categorical columns one-hot, missing values flagged), an
+    encoder network compresses each row to ``n_components`` numbers and a decoder
+    network with one output head per column block reconstructs the row. Trained on
+    the reconstruction error (squared error for continuous values, cross-entropy for
+    categories), it is a nonlinear PCA: :meth:`transform` gives the codes,
+    :meth:`inverse_transform` decodes codes into rows of the user's own schema and
+    :meth:`score_samples` ranks rows by how well they are reconstructed.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Size of the latent code; at most the width of the encoded table.
+    hidden_layer_sizes : tuple of int, default=(128, 64)
+        Hidden layers of the encoder network; the decoder mirrors them.
+    activation : {"relu", "leaky_relu", "elu", "gelu", "selu", "silu", "tanh"}, \
+            default="relu"
+        Activation of the hidden layers.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    batch_norm : bool, default=False
+        Batch normalisation in the hidden layers (needs at least 2 rows to fit).
+    corruption : float, default=0.0
+        Denoising autoencoder: the probability with which each encoded input entry is
+        zeroed during training (the target stays the clean row).
+    encoder : TabularEncoder or None, default=None
+        How the table is encoded (which columns are categorical, how continuous
+        columns are normalised, what to do with missing values and unknown
+        categories). Cloned at fit; ``None`` means ``TabularEncoder()``.
+    max_epochs : int, default=200
+        Number of passes over the training rows (an upper bound with early
+        stopping).
+    batch_size : int, default=128
+        Rows per optimisation step.
+    learning_rate : float, default=1e-3
+        Step size of the AdamW optimiser.
+    weight_decay : float, default=0.0
+        Decoupled weight decay of AdamW.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop when their
+        reconstruction loss has not improved for ``n_iter_no_change`` epochs and
+        restore the best weights.
+    validation_fraction : float, default=0.1
+        Share of the rows held out when ``early_stopping=True``.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    device : {"cpu", "cuda", "auto"} or str, default="cpu"
+        Where to train and infer. ``"auto"`` takes a CUDA device when one is
+        available. A model trained on a GPU unpickles on a CPU-only machine.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch order and the encoder's subsampling.
+        With an int, fitting twice on the CPU gives bit-identical transforms; the
+        global torch random state is left untouched.
+    verbose : int, default=0
+        0 is silent; 1 prints a table of per-epoch losses to stderr.
+    warm_start : bool, default=False
+        When fitted already, continue training the same network (and encoder) for
+        ``max_epochs`` more epochs instead of starting anew.
+
+    Attributes
+    ----------
+    encoder_ : TabularEncoder
+        The fitted table encoding.
+    net_ : skorch.NeuralNet
+        The trained network (``net_.module_`` is an :class:`sklearn_ganae.nn.Autoencoder`).
+    history_ : skorch.callbacks.History
+        Per-epoch records: ``train_loss``, ``valid_loss`` (with early stopping), ``dur``.
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_loss_curve_ : list of float
+        Validation loss per epoch; only with ``early_stopping=True``.
+    n_iter_ : int
+        Number of epochs run (over all warm-started fits).
+    device_ : str
+        The device the model was trained on.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of str
+        Input column names, when ``X`` was a DataFrame with string column names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear dimensionality reduction.
+    sklearn.decomposition.KernelPCA : Kernel PCA, with an approximate inverse.
+    VAETransformer : A variational autoencoder that also samples new rows.
+
+    Notes
+    -----
+    The reconstruction error of a row is averaged over the blocks of the encoded
+    table (one value per continuous column, per categorical column and per missing
+    indicator); for an all-numeric table it is the mean squared error per feature in
+    the encoder's normalised space, the quantity PCA minimises. :meth:`score` and
+    :meth:`score_samples` are its negatives, so larger is better and
+    :class:`~sklearn.model_selection.GridSearchCV` can tune the model without labels
+    (compare scores only between models that share the same encoder settings).
+
+    References
+    ----------
+    .. [1] G. E. Hinton and R. R. Salakhutdinov, "Reducing the Dimensionality of Data
+       with Neural Networks", Science 313, 2006.
+    .. [2] P. Vincent, H. Larochelle, Y. Bengio and P.-A. Manzagol, "Extracting and
+       Composing Robust Features with Denoising Autoencoders", ICML 2008.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from sklearn_ganae import AutoencoderTransformer
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> ae = AutoencoderTransformer(n_components=2, max_epochs=5, random_state=0)
+    >>> codes = ae.fit_transform(X)
+    >>> codes.shape
+    (178, 2)
+    >>> ae.inverse_transform(codes).shape
+    (178, 13)
+    >>> ae.get_feature_names_out().tolist()
+    ['autoencodertransformer0', 'autoencodertransformer1']
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTabularNN._parameter_constraints,
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(_ACTIVATIONS))],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "corruption": [Interval(numbers.Real, 0, 1, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(128, 64),
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        corruption=0.0,
+        encoder=None,
+        max_epochs=200,
+        batch_size=128,
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.corruption = corruption
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # --- the model ---------------------------------------------------------------------
+    def _hidden_sizes(self):
+        sizes = tuple(int(s) for s in np.atleast_1d(np.asarray(self.hidden_layer_sizes)))
+        if any(s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers, got "
+                f"{self.hidden_layer_sizes!r}."
+            )
+        return sizes
+
+    def _check_params_against_data(self, layout):
+        if self.n_components > layout.n_features:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most the width of the "
+                f"encoded input (n_features={layout.n_features}); an autoencoder's "
+                "code should be smaller than its input. Lower n_components."
+            )
+
+    def _build_module(self, layout):
+        sizes = self._hidden_sizes()
+        common = dict(activation=self.activation, dropout=self.dropout, batch_norm=self.batch_norm)
+        encoder = Encoder(layout.n_features, self.n_components, sizes, **common)
+        decoder = Decoder(layout, self.n_components, sizes[::-1], **common)
+        return Autoencoder(encoder, decoder, corruption=self.corruption)
+
+    # --- estimator API -----------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the encoding and train the autoencoder on ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training rows: numeric arrays, or DataFrames with numeric, boolean and
+            categorical columns, missing values allowed. Not modified.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : AutoencoderTransformer
+            The fitted transformer.
+        """
+        if self.batch_norm and getattr(X, "shape", (2,))[0] == 1:
+            raise ValueError(
+                "batch_norm=True cannot be fitted on n_samples=1; pass more rows or "
+                "set batch_norm=False."
+            )
+        self._fit_network(X)
+        self._out_dtype = _float_dtype(X)
+        return self
+
+    def transform(self, X):
+        """Encode rows into latent codes.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features_in_)
+            Rows with the columns seen during fit.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+            Latent codes; float32 for float32 array input, float64 otherwise.
+        """
+        Z = self._encode_table(X)
+        codes = self._apply_batches(self.net_.module_.encode, Z)
+        return codes.astype(_float_dtype(X), copy=False)
+
+    def inverse_transform(self, X):
+        """Decode latent codes into rows of the fitted table's schema.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Latent codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_original : DataFrame or ndarray of shape (n_samples, n_features_in_)
+            Decoded rows: a DataFrame with the fitted columns and dtypes when a
+            DataFrame was fitted, else an array. Categories are the most likely ones.
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=np.float32, ensure_all_finite=True)
+        if codes.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects codes with n_components={self.n_components} "
+                f"columns, got {codes.shape[1]}; pass the output of transform."
+            )
+        decoded = self._apply_batches(self.net_.module_.decode, codes)
+        return self.encoder_.inverse_transform(decoded)
+
+    def score_samples(self, X):
+        """Negative reconstruction error of each row (higher: better reconstructed).
+
+        Low scores flag rows that do not look like the training data, so the scores
+        can rank anomalies.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features_in_)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        Z = self._encode_table(X)
+        loss = self.net_.criterion_
+        module = self.net_.module_
+        per_row = self._apply_batches(lambda z: loss(module(z), z, reduction="none"), Z)
+        return -per_row.astype(np.float64)
+
+    def score(self, X, y=None):
+        """Negative mean reconstruction error of ``X`` (higher is better).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features_in_)
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def _encode_table(self, X):
+        check_is_fitted(self)
+        X = check_table(self, X, reset=False)
+        return self.encoder_.transform(X)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _float_dtype(X):
+    """float32 for float32 arrays, float64 for everything else."""
+    dtype = getattr(X, "dtype", None)
+    return np.float32 if dtype == np.float32 else np.float64
+

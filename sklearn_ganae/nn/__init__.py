@@ -1,0 +1,21 @@
+"""Plain PyTorch building blocks for tabular models: no scikit-learn inside.
+
+The modules here know a table only through a :class:`~sklearn_ganae.TabularLayout`
+(which output columns are continuous values, one-hot groups or missing indicators).
+They can be used and tested with random tensors alone; the estimators of the package
+assemble them and train them with skorch.
+"""
+
+from sklearn_ganae.nn._layout import LayoutIndex
+from sklearn_ganae.nn._losses import ReconstructionLoss
+from sklearn_ganae.nn._modules import MLP, Autoencoder, Decoder, Encoder, make_activation
+
+__all__ = [
+    "MLP",
+    "Autoencoder",
+    "Decoder",
+    "Encoder",
+    "LayoutIndex",
+    "ReconstructionLoss",
+    "make_activation",
+]

@@ -1,0 +1,152 @@
+"""Multilayer perceptrons, tabular encoders and decoders, and the autoencoder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from sklearn_ganae.nn._layout import LayoutIndex
+
+_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "selu": nn.SELU,
+    "silu": nn.SiLU,
+    "tanh": nn.Tanh,
+}
+
+
+def make_activation(name: str) -> nn.Module:
+    """A fresh activation module by name (one of ``relu``, ``leaky_relu``, ``elu``,
+    ``gelu``, ``selu``, ``silu``, ``tanh``)."""
+    try:
+        return _ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(
+            f"Unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}."
+        ) from None
+
+
+class MLP(nn.Sequential):
+    """Stack of ``Linear -> [BatchNorm1d] -> activation -> [Dropout]`` layers.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Input width.
+    hidden_sizes : sequence of int
+        Width of each hidden layer; empty gives the identity.
+    activation : str, default="relu"
+        See :func:`make_activation`.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    batch_norm : bool, default=False
+        Batch normalisation before each activation.
+    """
+
+    def __init__(
+        self,
+        n_inputs: int,
+        hidden_sizes: Sequence[int],
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+    ):
+        layers: list[nn.Module] = []
+        width = n_inputs
+        for size in hidden_sizes:
+            layers.append(nn.Linear(width, size))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(size))
+            layers.append(make_activation(activation))
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            width = size
+        super().__init__(*layers)
+        self.n_outputs = width
+
+
+class Encoder(nn.Module):
+    """Map encoded rows to latent codes: an :class:`MLP` and a linear bottleneck."""
+
+    def __init__(
+        self,
+        n_features: int,
+        n_components: int,
+        hidden_sizes: Sequence[int] = (128, 64),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+    ):
+        super().__init__()
+        self.body = MLP(n_features, hidden_sizes, activation, dropout, batch_norm)
+        self.head = nn.Linear(self.body.n_outputs, n_components)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+class Decoder(nn.Module):
+    """Map latent codes to raw outputs in a table's layout, with layout-aware heads.
+
+    ``forward`` returns raw outputs (logits for one-hot groups and missing
+    indicators, values for continuous columns): what the losses take.
+    :meth:`activate` turns them into the encoded space (probabilities and values).
+    """
+
+    def __init__(
+        self,
+        layout,
+        n_components: int,
+        hidden_sizes: Sequence[int] = (64, 128),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+    ):
+        super().__init__()
+        self.index = LayoutIndex(layout)
+        self.body = MLP(n_components, hidden_sizes, activation, dropout, batch_norm)
+        self.head = nn.Linear(self.body.n_outputs, self.index.n_features)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(z))
+
+    def activate(self, logits: torch.Tensor, **kwargs) -> torch.Tensor:
+        """See :meth:`LayoutIndex.activate`."""
+        return self.index.activate(logits, **kwargs)
+
+
+class Autoencoder(nn.Module):
+    """An encoder and a decoder trained together on reconstruction.
+
+    Parameters
+    ----------
+    encoder : Encoder
+    decoder : Decoder
+    corruption : float, default=0.0
+        Denoising: during training, each input entry is zeroed with this probability
+        (masking noise) before encoding; the target stays the clean row.
+    """
+
+    def __init__(self, encoder: Encoder, decoder: Decoder, corruption: float = 0.0):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+        self.corruption = corruption
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and self.corruption > 0:
+            keep = torch.rand_like(x) >= self.corruption
+            x = x * keep
+        return self.decoder(self.encoder(x))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Codes to values in the encoded space (probabilities for one-hot groups)."""
+        return self.decoder.activate(self.decoder(z))
