@@ -101,7 +101,7 @@ class BaseTabularNN(BaseEstimator):
         X = check_table(self, X, reset=not warm)
         device = resolve_device(self.device)
         if warm:
-            Z = self.encoder_.transform(X)
+            Z = self.encoder_._encode(X)
             seed = self._seed_ + len(self.net_.history)
         else:
             seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))

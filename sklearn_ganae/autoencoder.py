@@ -192,8 +192,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         sizes = tuple(int(s) for s in np.atleast_1d(np.asarray(self.hidden_layer_sizes)))
         if any(s < 1 for s in sizes):
             raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got "
-                f"{self.hidden_layer_sizes!r}."
+                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
             )
         return sizes
 
@@ -318,7 +317,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def _encode_table(self, X):
         check_is_fitted(self)
         X = check_table(self, X, reset=False)
-        return self.encoder_.transform(X)
+        return self.encoder_._encode(X)
 
     @property
     def _n_features_out(self):
@@ -334,4 +333,3 @@ def _float_dtype(X):
     """float32 for float32 arrays, float64 for everything else."""
     dtype = getattr(X, "dtype", None)
     return np.float32 if dtype == np.float32 else np.float64
-

@@ -555,7 +555,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             The encoded table; see :attr:`layout_` for its blocks.
         """
         check_is_fitted(self)
-        X = self._check_input(X, reset=False)
+        return self._encode(self._check_input(X, reset=False))
+
+    def _encode(self, X):
+        """Encode an already validated table (the estimators' entry point)."""
+        if self._is_frame and not isinstance(X, pd.DataFrame):
+            X = pd.DataFrame(X, columns=pd.Index(self._columns), copy=False)
         names = self._column_names(X.shape[1])
         out = np.zeros((X.shape[0], self.n_features_out_), dtype=np.float64)
         start = 0
@@ -608,7 +613,7 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     def _assemble(self, columns, n_rows):
         if self._is_frame:
             data = {}
-            for j, (col, values) in enumerate(zip(self._columns, columns)):
+            for j, values in enumerate(columns):
                 data[j] = _restore_dtype(values, self._dtypes[j])
             frame = pd.DataFrame(data, index=pd.RangeIndex(n_rows))
             frame.columns = pd.Index(self._columns)
@@ -665,13 +670,16 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     # --- validation helpers ----------------------------------------------------
     def _check_input(self, X, *, reset):
         X = check_table(self, X, reset=reset)
-        if not reset and getattr(self, "_columns", None) is not None:
-            if list(X.columns) != list(self._columns):
-                raise ValueError(
-                    f"The columns of X {list(X.columns)} differ from those seen "
-                    f"during fit {list(self._columns)}; pass the same columns in the "
-                    "same order."
-                )
+        if reset or not self._is_frame:
+            return X
+        if not isinstance(X, pd.DataFrame):
+            # an array given to a DataFrame-fitted encoder: read its columns in order
+            return pd.DataFrame(X, columns=pd.Index(self._columns), copy=False)
+        if list(X.columns) != list(self._columns):
+            raise ValueError(
+                f"The columns of X {list(X.columns)} differ from those seen during fit "
+                f"{list(self._columns)}; pass the same columns in the same order."
+            )
         return X
 
     def _column_names(self, n_features):
@@ -740,25 +748,21 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
 
     def _numeric_values(self, raw, name):
         if isinstance(raw, pd.Series):
-            dtype = raw.dtype
-            if not (
-                pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-            ) and not pd.api.types.is_bool_dtype(dtype):
-                raise TypeError(
-                    f"Column {name!r} of dtype {dtype} is not numeric; mark it "
-                    "categorical with categorical_features or convert it."
-                )
-            values = raw.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            try:
-                values = np.asarray(raw, dtype=np.float64)
-            except ValueError as exc:
-                example = next((v for v in raw if isinstance(v, str)), None)
-                raise ValueError(
-                    f"Column {name!r} contains non-numeric values such as {example!r}; "
-                    "declare categorical columns with categorical_features=[...] or "
-                    "pass a DataFrame with string or category dtypes."
-                ) from exc
+            if pd.api.types.is_numeric_dtype(raw.dtype):
+                return self._check_numeric(raw.to_numpy(dtype=np.float64, na_value=np.nan), name)
+            raw = raw.to_numpy(dtype=object)
+        try:
+            values = np.asarray(raw, dtype=np.float64)
+        except ValueError as exc:
+            example = next((v for v in raw if isinstance(v, str)), None)
+            raise ValueError(
+                f"Column {name!r} contains non-numeric values such as {example!r}; "
+                "declare categorical columns with categorical_features=[...] or pass "
+                "a DataFrame with string or category dtypes."
+            ) from exc
+        return self._check_numeric(values, name)
+
+    def _check_numeric(self, values, name):
         if np.isinf(values).any():
             raise ValueError(
                 f"Input X contains infinity in column {name!r}; replace infinite "
@@ -824,9 +828,7 @@ def check_table(estimator, X, *, reset):
             "convert it with X.toarray()."
         )
     if not isinstance(X, pd.DataFrame):
-        X = validate_data(
-            estimator, X, reset=reset, dtype=None, ensure_all_finite=False
-        )
+        X = validate_data(estimator, X, reset=reset, dtype=None, ensure_all_finite=False)
         if X.dtype.kind == "c":
             raise ValueError("Complex data not supported.")
         return X
