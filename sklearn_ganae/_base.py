@@ -168,7 +168,7 @@ class BaseTabularNN(BaseEstimator):
             verbose=int(bool(self.verbose)),
             **print_kw,
         )
-        return net.initialize()
+        return net
 
     # --- inference -------------------------------------------------------------------
     @torch.no_grad()
