@@ -375,3 +375,22 @@ def test_stderr_sink_is_picklable():
     with contextlib.redirect_stderr(buf):
         ae.fit(X)
     assert pickle.loads(pickle.dumps(ae)).transform(X).shape == (150, 2)
+
+
+def test_model_saved_from_a_gpu_loads_on_the_cpu(fitted_penguins, penguins):
+    """A net pickled with device='cuda' unpickles on a CPU-only machine.
+
+    Without a GPU here, the pickled state is marked as a CUDA one; skorch's loader then
+    maps it to the CPU with a DeviceWarning, as it does for a real GPU model.
+    """
+    if torch.cuda.is_available():
+        pytest.skip("needs a machine without CUDA to check the CPU fallback")
+    from skorch.exceptions import DeviceWarning
+
+    model = copy.deepcopy(fitted_penguins)
+    model.net_.device = "cuda"
+    blob = pickle.dumps(model)
+    with pytest.warns(DeviceWarning):
+        loaded = pickle.loads(blob)
+    assert str(loaded.net_.device) == "cpu"
+    assert np.array_equal(loaded.transform(penguins), fitted_penguins.transform(penguins))
