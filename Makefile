@@ -16,14 +16,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+	$(PY) -m ruff format --check sklearn_ganae tests benchmarks
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
 format: $(STAMP)
-	$(PY) -m ruff format .
+	$(PY) -m ruff format sklearn_ganae tests benchmarks
 	$(PY) -m ruff check --fix .
 
 clean:
