@@ -128,7 +128,9 @@ class _ContinuousCodec:
         if self.method == "standard":
             self.mean_ = float(observed.mean())
             std = float(observed.std())
-            self.scale_ = std if std > 1e-12 * max(1.0, abs(self.mean_)) else 1.0
+            # constant up to round-off (relative to the mean): leave unscaled
+            tol = max(1e-12 * abs(self.mean_), np.finfo(np.float64).tiny)
+            self.scale_ = std if std > tol else 1.0
         elif self.method == "quantile":
             self.qt_ = QuantileTransformer(
                 n_quantiles=int(min(1000, observed.size)),
@@ -136,6 +138,12 @@ class _ContinuousCodec:
                 subsample=100_000,
                 random_state=self.seed,
             ).fit(observed.reshape(-1, 1))
+            # codes of the extremes as float32 holds them: the quantile inverse only snaps
+            # to the ends within 1e-7 of the level, which float32 rounding of the clipped
+            # code can miss, decoding the maximum up to 1e-4 of the last gap too low
+            ends = self.qt_.transform(np.array([[self.min_], [self.max_]])).ravel()
+            ends32 = ends.astype(np.float32)
+            self.q_ends_ = (float(max(ends[0], ends32[0])), float(min(ends[1], ends32[1])))
         else:  # "mode"
             self._fit_modes(observed)
         return self
@@ -217,6 +225,8 @@ class _ContinuousCodec:
             x = v * self.scale_ + self.mean_
         elif self.method == "quantile":
             x = self.qt_.inverse_transform(v.reshape(-1, 1)).ravel()
+            x[v <= self.q_ends_[0]] = self.min_
+            x[v >= self.q_ends_[1]] = self.max_
         else:
             mode = _choose(block[:, 1 : 1 + self.n_modes], rng)
             x = v * self.stds_[mode] + self.means_[mode]
@@ -253,7 +263,8 @@ class _CategoricalCodec:
                 else self.min_frequency * n
             )
             frequent &= counts >= threshold
-        if self.max_categories is not None and frequent.sum() > self.max_categories:
+        n_out = frequent.sum() + int(not frequent.all())  # the infrequent group counts
+        if self.max_categories is not None and n_out > self.max_categories:
             # keep the (max_categories - 1) most frequent, the rest become one group
             order = np.argsort(-counts, kind="stable")
             keep = order[: self.max_categories - 1]
@@ -343,6 +354,14 @@ def _sorted_if_possible(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return np.concatenate([values[~nan][order], values[nan]]).astype(object)
     except TypeError:
         return values
+
+
+def _is_float_like(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _is_categorical_dtype(dtype) -> bool:
@@ -512,11 +531,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         n_features = X.shape[1]
         cat_mask = self._resolve_categorical(X)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        names = self._column_names(n_features)
         self.categorical_mask_ = cat_mask
         self._is_frame = isinstance(X, pd.DataFrame)
         self._dtypes = list(X.dtypes) if self._is_frame else [X.dtype] * n_features
         self._columns = list(X.columns) if self._is_frame else None
+        # after _columns: the names come from this X, never from a previous fit
+        names = self._column_names(n_features)
         self._codecs = []
         for j in range(n_features):
             raw = _column(X, j)
@@ -527,7 +547,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 )
             else:
                 values = self._numeric_values(raw, names[j])
-                is_int = pd.api.types.is_integer_dtype(self._dtypes[j])
+                # booleans treated as numbers decode like integers (rounded to 0/1)
+                dtype = self._dtypes[j]
+                is_int = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
                 codec = _ContinuousCodec(
                     names[j], self.continuous_transform, is_int, self.clip, seed + j
                 )
@@ -621,11 +643,12 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         dtype = self._dtypes[0]
         if n_rows == 0 or not columns:
             return np.empty((n_rows, len(columns)), dtype=dtype)
-        if dtype.kind == "O":
+        if dtype.kind in "OUS":
             out = np.empty((n_rows, len(columns)), dtype=object)
             for j, values in enumerate(columns):
                 out[:, j] = values
-            return out
+            # a fixed-width string array gets a width that fits the decoded values
+            return out if dtype.kind == "O" else out.astype(dtype.kind)
         stacked = np.column_stack([np.asarray(v, dtype=np.float64) for v in columns])
         if dtype.kind in "iub" and not np.isnan(stacked).any():
             return stacked.astype(dtype)
@@ -753,8 +776,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
             raw = raw.to_numpy(dtype=object)
         try:
             values = np.asarray(raw, dtype=np.float64)
+        except TypeError as exc:  # objects that are neither numbers nor strings
+            example = next((v for v in raw if not _is_float_like(v)), None)
+            raise TypeError(
+                f"Column {name!r} holds {type(example).__name__} objects such as "
+                f"{example!r}; float() argument must be a string or a real number. "
+                "Convert them to numbers or strings first."
+            ) from exc
         except ValueError as exc:
-            example = next((v for v in raw if isinstance(v, str)), None)
+            example = next((v for v in raw if not _is_float_like(v)), None)
             raise ValueError(
                 f"Column {name!r} contains non-numeric values such as {example!r}; "
                 "declare categorical columns with categorical_features=[...] or pass "
