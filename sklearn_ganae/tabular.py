@@ -14,13 +14,15 @@ heads and the layout-aware losses in :mod:`sklearn_ganae.nn` are built from.
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.mixture import BayesianGaussianMixture
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import QuantileTransformer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -34,6 +36,26 @@ MISSING = "missing"
 
 _MODE_SUBSAMPLE = 5_000
 _MODE_MIN_WEIGHT = 0.005
+_MAX_MODES = 10
+
+
+def _select_mixture(x: np.ndarray, max_modes: int, seed: int) -> GaussianMixture:
+    """The Gaussian mixture with the number of modes the data support (by BIC).
+
+    Grows the number of components from 1 and stops at the first one that does not
+    lower the Bayesian information criterion: a unimodal column costs two small fits.
+    """
+    reg = 1e-6 * float(x.var()) + 1e-12
+    best, best_bic = None, np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for k in range(1, max_modes + 1):
+            gm = GaussianMixture(k, reg_covar=reg, max_iter=100, random_state=seed).fit(x)
+            bic = gm.bic(x)
+            if bic >= best_bic:
+                break
+            best, best_bic = gm, bic
+    return best
 
 
 @dataclass(frozen=True)
@@ -156,22 +178,19 @@ class _ContinuousCodec:
         n_unique = np.unique(sub).size
         means = np.array([observed.mean()])
         stds = np.array([observed.std()])
+        weights = np.ones(1)
         if n_unique > 1:
-            gm = BayesianGaussianMixture(
-                n_components=int(min(10, n_unique)),
-                weight_concentration_prior_type="dirichlet_process",
-                weight_concentration_prior=1e-3,
-                max_iter=100,
-                n_init=1,
-                random_state=self.seed,
-            ).fit(sub.reshape(-1, 1))
+            gm = _select_mixture(sub.reshape(-1, 1), min(_MAX_MODES, n_unique), self.seed)
             keep = gm.weights_ > _MODE_MIN_WEIGHT
             means = gm.means_.ravel()[keep]
             stds = np.sqrt(gm.covariances_.ravel()[keep])
+            weights = gm.weights_[keep]
         order = np.argsort(means)
         self.means_ = means[order]
         scale = np.where(stds[order] > 1e-12, stds[order], 1.0)
         self.stds_ = 4.0 * scale
+        # log prior + log normaliser of each mode, for the posterior-mode assignment
+        self._log_prior = np.log(weights[order] / weights.sum()) - np.log(scale)
         self.n_modes = len(self.means_)
 
     # --- forward ---------------------------------------------------------------
@@ -208,10 +227,10 @@ class _ContinuousCodec:
         elif self.method == "quantile":
             out[:, 0] = self.qt_.transform(filled.reshape(-1, 1)).ravel()
         else:
-            # the closest mode in standardised distance, weighted equally: cheap,
-            # deterministic and vectorised (n_rows x n_modes)
-            z = np.abs((filled[:, None] - self.means_) / self.stds_)
-            mode = np.argmin(z, axis=1)
+            # the most probable mode under the fitted mixture (deterministic, unlike
+            # CTGAN's draw, so transform is a function), vectorised (rows x modes)
+            z = (filled[:, None] - self.means_) / (self.stds_ / 4.0)
+            mode = np.argmax(self._log_prior - 0.5 * z * z, axis=1)
             out[:, 0] = (filled - self.means_[mode]) / self.stds_[mode]
             onehot = out[:, 1 : 1 + self.n_modes]
             onehot[np.arange(len(filled)), mode] = 1.0
@@ -399,9 +418,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         Normalisation of continuous columns. ``"standard"``: zero mean, unit
         variance. ``"quantile"``: the quantile transform to a standard normal (robust
         to skew and outliers). ``"mode"``: mode-specific normalisation as in CTGAN: a
-        variational Gaussian mixture (fitted on at most 5,000 rows) finds each
-        column's modes; a value becomes its mode's one-hot indicator plus its offset
-        within that mode, in units of 4 standard deviations.
+        Gaussian mixture (fitted on at most 5,000 rows, its number of modes, up to 10,
+        chosen by BIC) finds each column's modes; a value becomes the one-hot indicator
+        of its most probable mode plus its offset within that mode, in units of 4
+        standard deviations.
     min_frequency : int, float or None, default=None
         Categories seen fewer times than this (a count, or a fraction of the rows
         when a float in (0, 1)) are grouped into one "infrequent" output column.
