@@ -81,7 +81,9 @@ class BaseTabularNN(BaseEstimator):
     _net_class = TabularNet
 
     # --- to implement ------------------------------------------------------------
-    def _build_module(self, layout) -> torch.nn.Module:
+    def _build_module(self, layout, Z) -> torch.nn.Module:
+        """The network to train, for a table of ``layout``; ``Z`` is the encoded
+        training data (for data-dependent initialisation)."""
         raise NotImplementedError
 
     def _build_criterion(self, layout) -> torch.nn.Module:
@@ -118,7 +120,7 @@ class BaseTabularNN(BaseEstimator):
                 net = self.net_
                 net.partial_fit(Z, y)
             else:
-                net = self._make_net(encoder.layout_, device)
+                net = self._make_net(encoder.layout_, device, Z)
                 net.fit(Z, y)
         if not warm:
             self.encoder_ = encoder
@@ -132,7 +134,7 @@ class BaseTabularNN(BaseEstimator):
             self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
         return Z
 
-    def _make_net(self, layout, device):
+    def _make_net(self, layout, device, Z):
         callbacks = [("non_finite_guard", NonFiniteLossGuard())]
         if self.early_stopping:
             callbacks.append(
@@ -152,7 +154,7 @@ class BaseTabularNN(BaseEstimator):
             else {"callbacks__print_log": None}
         )
         net = self._net_class(
-            module=self._build_module(layout),
+            module=self._build_module(layout, Z),
             criterion=self._build_criterion(layout),
             optimizer=torch.optim.AdamW,
             lr=self.learning_rate,

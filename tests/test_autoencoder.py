@@ -78,10 +78,23 @@ def test_score_samples_ranks_outliers_low(circle):
 
 def test_loss_decreases_and_history_is_recorded():
     X, _ = load_iris(return_X_y=True)
-    ae = AutoencoderTransformer(max_epochs=40, random_state=0).fit(X)
+    ae = AutoencoderTransformer(max_epochs=40, init="random", random_state=0).fit(X)
     assert len(ae.loss_curve_) == ae.n_iter_ == 40 == len(ae.history_)
     assert ae.loss_curve_[-1] < 0.5 * ae.loss_curve_[0]
     assert all(np.isfinite(ae.loss_curve_))
+
+
+def test_pca_init_starts_at_pcas_solution_and_improves_on_it(circle):
+    ae = AutoencoderTransformer(n_components=1, max_epochs=60, random_state=0).fit(circle)
+    Z = ae.encoder_.transform(circle)
+    untrained = ae._build_module(ae.encoder_.layout_, Z).eval()
+    with torch.no_grad():
+        rec = untrained.decode(untrained.encode(torch.as_tensor(Z))).numpy()
+    pca = PCA(1).fit(Z)
+    pca_rec = pca.inverse_transform(pca.transform(Z))
+    np.testing.assert_allclose(rec, pca_rec, atol=1e-5)
+    pca_err = np.mean((pca_rec - Z) ** 2)
+    assert -ae.score(circle) < 0.5 * pca_err
 
 
 # --- schema and dtypes -----------------------------------------------------------------

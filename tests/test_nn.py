@@ -383,3 +383,13 @@ def test_autoencoder_corruption_only_in_training(fitted):
     model.corruption = 0.0
     model(x)
     assert torch.equal(seen[-1], x)
+
+
+def test_init_from_pca_needs_linear_skips():
+    from sklearn_ganae.nn import Autoencoder, Decoder, Encoder
+    from sklearn_ganae.tabular import TabularEncoder
+
+    layout = TabularEncoder().fit(np.random.RandomState(0).randn(10, 3)).layout_
+    plain = Autoencoder(Encoder(3, 2, (4,)), Decoder(layout, 2, (4,)))
+    with pytest.raises(ValueError, match="linear_skip=True"):
+        plain.init_from_pca(np.zeros((2, 3)), np.zeros(3))

@@ -71,7 +71,12 @@ class MLP(nn.Sequential):
 
 
 class Encoder(nn.Module):
-    """Map encoded rows to latent codes: an :class:`MLP` and a linear bottleneck."""
+    """Map encoded rows to latent codes: an :class:`MLP` and a linear bottleneck.
+
+    With ``linear_skip=True`` a linear map of the input is added to the output, so
+    the encoder is a linear projection plus a nonlinear correction (see
+    :meth:`Autoencoder.init_from_pca`).
+    """
 
     def __init__(
         self,
@@ -81,13 +86,16 @@ class Encoder(nn.Module):
         activation: str = "relu",
         dropout: float = 0.0,
         batch_norm: bool = False,
+        linear_skip: bool = False,
     ):
         super().__init__()
         self.body = MLP(n_features, hidden_sizes, activation, dropout, batch_norm)
         self.head = nn.Linear(self.body.n_outputs, n_components)
+        self.skip = nn.Linear(n_features, n_components) if linear_skip else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(x))
+        out = self.head(self.body(x))
+        return out if self.skip is None else out + self.skip(x)
 
 
 class Decoder(nn.Module):
@@ -106,14 +114,17 @@ class Decoder(nn.Module):
         activation: str = "relu",
         dropout: float = 0.0,
         batch_norm: bool = False,
+        linear_skip: bool = False,
     ):
         super().__init__()
         self.index = LayoutIndex(layout)
         self.body = MLP(n_components, hidden_sizes, activation, dropout, batch_norm)
         self.head = nn.Linear(self.body.n_outputs, self.index.n_features)
+        self.skip = nn.Linear(n_components, self.index.n_features) if linear_skip else None
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(z))
+        out = self.head(self.body(z))
+        return out if self.skip is None else out + self.skip(z)
 
     def activate(self, logits: torch.Tensor, **kwargs) -> torch.Tensor:
         """See :meth:`LayoutIndex.activate`."""
@@ -146,6 +157,28 @@ class Autoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
+
+    @torch.no_grad()
+    def init_from_pca(self, components: torch.Tensor, mean: torch.Tensor) -> None:
+        """Start training at PCA's solution, with the nonlinear paths switched off.
+
+        The linear skips become PCA's projection (``components @ (x - mean)``) and
+        reconstruction (``components.T @ z + mean``), and the last layers of the
+        nonlinear paths are zeroed, so the untrained autoencoder reconstructs exactly
+        as PCA does and training can only add nonlinear corrections to it. Needs
+        ``linear_skip=True`` in the encoder and the decoder.
+        """
+        if self.encoder.skip is None or self.decoder.skip is None:
+            raise ValueError("init_from_pca needs an encoder and a decoder with linear_skip=True.")
+        components = torch.as_tensor(components, dtype=torch.float32)
+        mean = torch.as_tensor(mean, dtype=torch.float32)
+        self.encoder.skip.weight.copy_(components)
+        self.encoder.skip.bias.copy_(-components @ mean)
+        self.decoder.skip.weight.copy_(components.T)
+        self.decoder.skip.bias.copy_(mean)
+        for head in (self.encoder.head, self.decoder.head):
+            head.weight.zero_()
+            head.bias.zero_()
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Codes to values in the encoded space (probabilities for one-hot groups)."""
