@@ -4,10 +4,12 @@ Public estimators:
 
 - :class:`TabularEncoder`: reversible encoding of mixed-type tables.
 - :class:`AutoencoderTransformer`: nonlinear dimensionality reduction.
+- :class:`VAETransformer`: a beta-VAE that encodes, decodes, samples and scores rows.
 """
 
 from sklearn_ganae.autoencoder import AutoencoderTransformer
 from sklearn_ganae.tabular import ColumnBlock, TabularEncoder, TabularLayout
+from sklearn_ganae.vae import VAETransformer
 
 __version__ = "0.1.0.dev0"
 
@@ -16,5 +18,6 @@ __all__ = [
     "ColumnBlock",
     "TabularEncoder",
     "TabularLayout",
+    "VAETransformer",
     "__version__",
 ]

@@ -92,6 +92,14 @@ class BaseTabularNN(BaseEstimator):
     def _check_params_against_data(self, layout) -> None:
         """Raise a ValueError for hyperparameters that make no sense for the data."""
 
+    def _training_data(self, Z, y):
+        """What the net is fitted on, from the encoded rows and the fit's ``y``."""
+        return Z
+
+    def _extra_callbacks(self) -> list:
+        """Named skorch callbacks a model adds to the shared ones."""
+        return []
+
     # --- fitting -------------------------------------------------------------------
     def _fit_network(self, X, y=None):
         """Validate ``X``, fit the encoder, then build and train the net.
@@ -118,10 +126,10 @@ class BaseTabularNN(BaseEstimator):
         with seeded(seed, device):
             if warm:
                 net = self.net_
-                net.partial_fit(Z, y)
+                net.partial_fit(self._training_data(Z, y))
             else:
                 net = self._make_net(encoder.layout_, device, Z)
-                net.fit(Z, y)
+                net.fit(self._training_data(Z, y))
         if not warm:
             self.encoder_ = encoder
             self._seed_ = seed
@@ -135,7 +143,7 @@ class BaseTabularNN(BaseEstimator):
         return Z
 
     def _make_net(self, layout, device, Z):
-        callbacks = [("non_finite_guard", NonFiniteLossGuard())]
+        callbacks = [("non_finite_guard", NonFiniteLossGuard()), *self._extra_callbacks()]
         if self.early_stopping:
             callbacks.append(
                 (

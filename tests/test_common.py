@@ -1,11 +1,12 @@
 """scikit-learn's estimator checks over every public estimator."""
 
+import pytest
 from sklearn.utils.estimator_checks import (
     check_set_output_transform_pandas,
     parametrize_with_checks,
 )
 
-from sklearn_ganae import AutoencoderTransformer, TabularEncoder
+from sklearn_ganae import AutoencoderTransformer, TabularEncoder, VAETransformer
 
 
 def _estimators():
@@ -15,10 +16,19 @@ def _estimators():
         AutoencoderTransformer(
             hidden_layer_sizes=(8,), max_epochs=2, batch_norm=True, early_stopping=True
         ),
+        VAETransformer(n_components=2, hidden_layer_sizes=(8,), max_epochs=3),
     ]
 
 
-EXPECTED_FAILED = {}
+EXPECTED_FAILED = {
+    VAETransformer: {
+        # score_samples sums 16 float32 decoder passes per row; BLAS picks other kernels
+        # for other batch sizes, so a row scored in a smaller batch can differ by one
+        # float32 ulp (about 1e-7 relative), above the check's atol=1e-7 on values of
+        # order 10 nats. test_vae.py checks subset invariance at float32 precision.
+        "check_methods_subset_invariance": "float32 round-off across batch sizes",
+    },
+}
 
 
 @parametrize_with_checks(
@@ -28,6 +38,13 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
-def test_set_output_pandas():
-    est = AutoencoderTransformer(hidden_layer_sizes=(8,), max_epochs=2)
+@pytest.mark.parametrize(
+    "est",
+    [
+        AutoencoderTransformer(hidden_layer_sizes=(8,), max_epochs=2),
+        VAETransformer(n_components=2, hidden_layer_sizes=(8,), max_epochs=2),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_set_output_pandas(est):
     check_set_output_transform_pandas(type(est).__name__, est)

@@ -7,8 +7,15 @@ assemble them and train them with skorch.
 """
 
 from sklearn_ganae.nn._layout import LayoutIndex
-from sklearn_ganae.nn._losses import ReconstructionLoss
-from sklearn_ganae.nn._modules import MLP, Autoencoder, Decoder, Encoder, make_activation
+from sklearn_ganae.nn._losses import ReconstructionLoss, gaussian_kl, negative_log_likelihood
+from sklearn_ganae.nn._modules import (
+    MLP,
+    Autoencoder,
+    Decoder,
+    Encoder,
+    VariationalAutoencoder,
+    make_activation,
+)
 
 __all__ = [
     "MLP",
@@ -17,5 +24,8 @@ __all__ = [
     "Encoder",
     "LayoutIndex",
     "ReconstructionLoss",
+    "VariationalAutoencoder",
+    "gaussian_kl",
     "make_activation",
+    "negative_log_likelihood",
 ]

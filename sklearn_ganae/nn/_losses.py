@@ -1,4 +1,4 @@
-"""Layout-aware reconstruction loss for mixed-type rows."""
+"""Layout-aware losses for mixed-type rows: reconstruction, likelihood, KL."""
 
 from __future__ import annotations
 
@@ -48,15 +48,58 @@ class ReconstructionLoss(nn.Module):
             )
             per_row = per_row + bce.sum(dim=1)
         if idx.n_categorical:
-            scores = idx.padded(logits, float("-inf"))
-            t = idx.padded(target, 0.0)
-            log_norm = torch.logsumexp(scores, dim=-1)
-            picked = (t * idx.padded(logits, 0.0)).sum(dim=-1)
-            ce = t.sum(dim=-1) * log_norm - picked
-            per_row = per_row + ce.sum(dim=1)
+            per_row = per_row + _categorical_cross_entropy(idx, logits, target)
         per_row = per_row / max(idx.n_blocks, 1)
         if reduction == "none":
             return per_row
         if reduction == "mean":
             return per_row.mean()
         raise ValueError(f"reduction must be 'mean' or 'none', got {reduction!r}.")
+
+
+_HALF_LOG_2PI = 0.9189385332046727
+
+
+def negative_log_likelihood(
+    index: LayoutIndex,
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    log_scale: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Per-row negative log-likelihood (nats) of encoded rows under decoder outputs.
+
+    Continuous values: Gaussian with mean ``logits`` and standard deviation
+    ``exp(log_scale)`` (one per continuous column; 1 when ``None``); one-hot groups:
+    categorical with softmax probabilities; missing indicators: Bernoulli. Summed
+    over the layout's blocks (a likelihood, unlike :class:`ReconstructionLoss`, which
+    averages). Densities are in the encoder's normalised units.
+    """
+    per_row = logits.new_zeros(logits.shape[0])
+    if index.continuous.numel():
+        diff = logits[:, index.continuous] - target[:, index.continuous]
+        if log_scale is None:
+            nll = 0.5 * diff.square() + _HALF_LOG_2PI
+        else:
+            nll = 0.5 * (diff * torch.exp(-log_scale)).square() + log_scale + _HALF_LOG_2PI
+        per_row = per_row + nll.sum(dim=1)
+    if index.missing.numel():
+        bce = F.binary_cross_entropy_with_logits(
+            logits[:, index.missing], target[:, index.missing], reduction="none"
+        )
+        per_row = per_row + bce.sum(dim=1)
+    if index.n_categorical:
+        per_row = per_row + _categorical_cross_entropy(index, logits, target)
+    return per_row
+
+
+def _categorical_cross_entropy(index, logits, target):
+    scores = index.padded(logits, float("-inf"))
+    t = index.padded(target, 0.0)
+    log_norm = torch.logsumexp(scores, dim=-1)
+    picked = (t * index.padded(logits, 0.0)).sum(dim=-1)
+    return (t.sum(dim=-1) * log_norm - picked).sum(dim=1)
+
+
+def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """Per-row KL divergence (nats) of ``N(mean, exp(log_var))`` from ``N(0, I)``."""
+    return 0.5 * (mean.square() + log_var.exp() - 1.0 - log_var).sum(dim=1)

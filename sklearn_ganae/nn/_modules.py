@@ -183,3 +183,83 @@ class Autoencoder(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Codes to values in the encoded space (probabilities for one-hot groups)."""
         return self.decoder.activate(self.decoder(z))
+
+
+class VariationalAutoencoder(nn.Module):
+    """A (conditional) variational autoencoder for encoded tabular rows.
+
+    The input of :meth:`forward` is an encoded row, followed by ``n_conditions``
+    condition columns (a one-hot class label for a conditional model) that both the
+    encoder and the decoder receive. The encoder gives the mean and log-variance of a
+    diagonal Gaussian posterior; a code is drawn with the reparameterisation trick
+    and decoded into raw outputs in the table's layout.
+
+    Parameters
+    ----------
+    layout : TabularLayout
+    n_components : int
+        Latent dimension.
+    hidden_sizes : sequence of int
+        Encoder hidden layers; the decoder mirrors them.
+    activation, dropout, batch_norm
+        See :class:`MLP`.
+    n_conditions : int, default=0
+        Number of condition columns appended to each input row.
+    learn_scale : bool, default=True
+        Learn one Gaussian standard deviation per continuous column (else fixed to 1).
+    """
+
+    def __init__(
+        self,
+        layout,
+        n_components: int,
+        hidden_sizes: Sequence[int] = (128, 128),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        n_conditions: int = 0,
+        learn_scale: bool = True,
+    ):
+        super().__init__()
+        self.n_features = int(layout.n_features)
+        self.n_conditions = int(n_conditions)
+        self.body = MLP(
+            self.n_features + self.n_conditions, hidden_sizes, activation, dropout, batch_norm
+        )
+        self.mean = nn.Linear(self.body.n_outputs, n_components)
+        self.log_var = nn.Linear(self.body.n_outputs, n_components)
+        self.decoder = Decoder(
+            layout,
+            n_components + self.n_conditions,
+            tuple(hidden_sizes)[::-1],
+            activation,
+            dropout,
+            batch_norm,
+        )
+        n_continuous = int(self.decoder.index.continuous.numel())
+        scale = torch.zeros(n_continuous)
+        if learn_scale:
+            self.log_scale = nn.Parameter(scale)
+        else:
+            self.register_buffer("log_scale", scale)
+
+    def split(self, x: torch.Tensor):
+        """Encoded row and condition columns of an input batch."""
+        return x[:, : self.n_features], x[:, self.n_features :]
+
+    def posterior(self, x: torch.Tensor):
+        """Mean and log-variance of the posterior for inputs with their conditions."""
+        h = self.body(x)
+        return self.mean(h), self.log_var(h).clamp(-20.0, 10.0)
+
+    def forward(self, x: torch.Tensor):
+        """``(logits, mean, log_var)`` for a reparameterised draw of the code."""
+        mean, log_var = self.posterior(x)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * log_var)
+        return self.decode_raw(z, self.split(x)[1]), mean, log_var
+
+    def decode_raw(self, z: torch.Tensor, conditions: torch.Tensor) -> torch.Tensor:
+        """Raw decoder outputs for codes ``z`` and their condition columns."""
+        if self.n_conditions:
+            z = torch.cat([z, conditions], dim=1)
+        return self.decoder(z)

@@ -1,0 +1,605 @@
+"""VAETransformer: a (conditional) beta-VAE that encodes, decodes, samples and scores rows."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from skorch.callbacks import PassthroughScoring
+
+from sklearn_ganae._base import BaseTabularNN
+from sklearn_ganae._resampling import concat_labels, concat_rows, oversampling_counts
+from sklearn_ganae._training import TabularNet
+from sklearn_ganae.nn import VariationalAutoencoder, gaussian_kl, negative_log_likelihood
+from sklearn_ganae.nn._modules import _ACTIVATIONS
+from sklearn_ganae.tabular import check_table
+
+ACTIVE_UNIT_THRESHOLD = 0.01
+_SAMPLE_BATCH = 10_000
+_ELBO_DRAWS = 16
+
+
+class ELBOLoss(torch.nn.Module):
+    """Negative evidence lower bound per row, with a weight on the KL term.
+
+    ``forward`` returns per-row ``(negative log-likelihood, KL)`` in nats; the net
+    combines them as ``nll + kl_weight * kl``.
+    """
+
+    def __init__(self, layout):
+        super().__init__()
+        from sklearn_ganae.nn import LayoutIndex
+
+        self.index = LayoutIndex(layout)
+
+    def forward(self, output, x, log_scale):
+        logits, mean, log_var = output
+        nll = negative_log_likelihood(self.index, logits, x, log_scale)
+        return nll, gaussian_kl(mean, log_var)
+
+
+class _VAENet(TabularNet):
+    """skorch net of a VAE: the loss is the beta-weighted negative ELBO.
+
+    Records the reconstruction (negative log-likelihood) and KL terms per batch, so
+    that ``history_`` holds them per epoch for training and validation rows.
+    """
+
+    def __init__(self, *args, beta=1.0, kl_warmup_epochs=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.beta = beta
+        self.kl_warmup_epochs = kl_warmup_epochs
+
+    def kl_weight(self) -> float:
+        if self.kl_warmup_epochs <= 0:
+            return self.beta
+        epoch = max(len(self.history), 1)
+        return self.beta * min(1.0, epoch / self.kl_warmup_epochs)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        module = self.module_
+        x = torch.as_tensor(X, device=y_pred[0].device)[:, : module.n_features]
+        nll, kl = self.criterion_(y_pred, x, module.log_scale)
+        prefix = "train" if training else "valid"
+        self.history.record_batch(f"{prefix}_nll", float(nll.mean().detach()))
+        self.history.record_batch(f"{prefix}_kl", float(kl.mean().detach()))
+        return (nll + self.kl_weight() * kl).mean()
+
+
+class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabularNN):
+    """A beta-variational autoencoder for mixed-type tables.
+
+    The table is encoded by a :class:`~sklearn_ganae.TabularEncoder`; an encoder
+    network maps each row to a Gaussian posterior over ``n_components`` latent
+    variables and a decoder maps codes to a likelihood over rows: Gaussian for
+    continuous values (a learned or fixed scale per column), categorical for
+    one-hot groups, Bernoulli for missing indicators. Training maximises the
+    evidence lower bound with the KL term weighted by ``beta``.
+
+    It is a reduction step (:meth:`transform` gives posterior means), a generator
+    (:meth:`sample` draws new rows in the user's schema), a row scorer
+    (:meth:`score_samples` gives each row's ELBO) and, fitted with labels, a
+    conditional generator and an over-sampler (:meth:`fit_resample`).
+
+    Parameters
+    ----------
+    n_components : int, default=8
+        Latent dimension.
+    hidden_layer_sizes : tuple of int, default=(128, 128)
+        Hidden layers of the encoder; the decoder mirrors them.
+    activation : str, default="relu"
+        Hidden activation (see :class:`AutoencoderTransformer`).
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    batch_norm : bool, default=False
+        Batch normalisation in the hidden layers.
+    beta : float, default=1.0
+        Weight of the KL term (``beta > 1`` favours disentangled, smoother codes;
+        ``beta < 1`` sharper reconstructions). The ELBO reported by
+        :meth:`score_samples` always uses weight 1.
+    kl_warmup_epochs : int, default=0
+        Ramp the KL weight linearly from 0 to ``beta`` over this many epochs
+        (against posterior collapse).
+    learn_scale : bool, default=True
+        Learn the Gaussian standard deviation of each continuous column; else 1 (in
+        the encoder's normalised units).
+    conditional : bool, default=False
+        Train a conditional VAE on the ``y`` given to :meth:`fit` (required then):
+        the encoder and the decoder see the class, :meth:`sample` can generate rows
+        of given classes, and :meth:`transform` needs ``y``. ``False`` ignores ``y``,
+        as transformers in a supervised :class:`~sklearn.pipeline.Pipeline` must.
+        :meth:`fit_resample` always trains a conditional model.
+    sampling_strategy : str, float, dict or callable, default="auto"
+        Classes to over-sample in :meth:`fit_resample`, in imbalanced-learn's forms.
+    encoder : TabularEncoder or None, default=None
+        The table encoding; cloned at fit (``None``: ``TabularEncoder()``).
+    max_epochs : int, default=300
+    batch_size : int, default=256
+    learning_rate : float, default=1e-3
+    weight_decay : float, default=0.0
+    early_stopping : bool, default=False
+        Stop on the validation loss (the beta-weighted negative ELBO of held-out
+        rows) and restore the best weights.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    device : {"cpu", "cuda", "auto"} or str, default="cpu"
+    random_state : int, RandomState instance or None, default=None
+        Seeds training, and :meth:`sample` when it gets no ``random_state``.
+    verbose : int, default=0
+    warm_start : bool, default=False
+        See :class:`AutoencoderTransformer` for these training parameters.
+
+    Attributes
+    ----------
+    encoder_ : TabularEncoder
+    net_ : skorch.NeuralNet
+        The trained network (``net_.module_`` is a
+        :class:`sklearn_ganae.nn.VariationalAutoencoder`).
+    history_ : skorch.callbacks.History
+        Per epoch: ``train_loss``, ``train_nll`` (reconstruction, nats per row),
+        ``train_kl`` (nats per row), and ``valid_*`` with early stopping.
+    loss_curve_ : list of float
+    n_iter_ : int
+    classes_ : ndarray or None
+        Class labels of a conditional model (fitted with ``y``), else ``None``.
+    class_prior_ : ndarray or None
+        Training frequency of each class (used by :meth:`sample` without ``y``).
+    n_active_components_ : int
+        Latent dimensions in use: those whose posterior mean varies across the
+        training rows with variance above 0.01 (the "active units" of Burda et al.);
+        far fewer than ``n_components`` signals posterior collapse.
+    device_ : str
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    See Also
+    --------
+    AutoencoderTransformer : Deterministic autoencoder.
+
+    Notes
+    -----
+    :meth:`score_samples` estimates each row's ELBO with 16 posterior draws that
+    reuse the same standard-normal noise for every row, seeded by the model, so a
+    row's score does not depend on the other rows or on the call. It is a
+    lower bound of the row's log-likelihood in nats, with continuous values measured
+    in the encoder's normalised units (a standardised value, a quantile-normal score
+    or a mode offset): compare scores between models sharing an encoding.
+
+    References
+    ----------
+    .. [1] D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+    .. [2] I. Higgins et al., "beta-VAE: Learning Basic Visual Concepts with a
+       Constrained Variational Framework", ICLR 2017.
+    .. [3] K. Sohn, H. Lee and X. Yan, "Learning Structured Output Representation
+       using Deep Conditional Generative Models", NeurIPS 2015.
+    .. [4] Y. Burda, R. Grosse and R. Salakhutdinov, "Importance Weighted
+       Autoencoders", ICLR 2016.
+
+    Examples
+    --------
+    >>> from sklearn_ganae import VAETransformer
+    >>> from sklearn_ganae.datasets import load_penguins
+    >>> df = load_penguins()
+    >>> vae = VAETransformer(n_components=4, max_epochs=5, random_state=0).fit(df)
+    >>> vae.transform(df).shape
+    (344, 4)
+    >>> new = vae.sample(5, random_state=0)
+    >>> new.shape, list(new.columns) == list(df.columns)
+    ((5, 7), True)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseTabularNN._parameter_constraints,
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions(set(_ACTIVATIONS))],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "kl_warmup_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "learn_scale": ["boolean"],
+        "conditional": ["boolean"],
+        "sampling_strategy": [
+            Interval(numbers.Real, 0, 1, closed="right"),
+            StrOptions({"auto", "minority", "not minority", "not majority", "all"}),
+            dict,
+            callable,
+        ],
+    }
+
+    def __init__(
+        self,
+        n_components=8,
+        *,
+        hidden_layer_sizes=(128, 128),
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        beta=1.0,
+        kl_warmup_epochs=0,
+        learn_scale=True,
+        conditional=False,
+        sampling_strategy="auto",
+        encoder=None,
+        max_epochs=300,
+        batch_size=256,
+        learning_rate=1e-3,
+        weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.beta = beta
+        self.kl_warmup_epochs = kl_warmup_epochs
+        self.learn_scale = learn_scale
+        self.conditional = conditional
+        self.sampling_strategy = sampling_strategy
+        self.encoder = encoder
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    _net_class = _VAENet
+
+    # --- the model ---------------------------------------------------------------------
+    def _build_module(self, layout, Z):
+        sizes = tuple(int(s) for s in np.atleast_1d(np.asarray(self.hidden_layer_sizes)))
+        if any(s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        return VariationalAutoencoder(
+            layout,
+            self.n_components,
+            sizes,
+            activation=self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            n_conditions=0 if self.classes_ is None else len(self.classes_),
+            learn_scale=self.learn_scale,
+        )
+
+    def _build_criterion(self, layout):
+        return ELBOLoss(layout)
+
+    def _make_net(self, layout, device, Z):
+        net = super()._make_net(layout, device, Z)
+        net.beta = self.beta
+        net.kl_warmup_epochs = self.kl_warmup_epochs
+        return net
+
+    def _extra_callbacks(self):
+        callbacks = [
+            ("train_nll", PassthroughScoring(name="train_nll", on_train=True)),
+            ("train_kl", PassthroughScoring(name="train_kl", on_train=True)),
+        ]
+        if self.early_stopping:
+            callbacks += [
+                ("valid_nll", PassthroughScoring(name="valid_nll")),
+                ("valid_kl", PassthroughScoring(name="valid_kl")),
+            ]
+        return callbacks
+
+    def _training_data(self, Z, y):
+        if self.classes_ is None:
+            return Z
+        return np.hstack([Z, self._one_hot(y)])
+
+    def _one_hot(self, y):
+        codes = np.searchsorted(self.classes_, y)
+        out = np.zeros((len(codes), len(self.classes_)), dtype=np.float32)
+        out[np.arange(len(codes)), codes] = 1.0
+        return out
+
+    # --- fitting -----------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the encoding and train the VAE (a conditional one when ``y`` is given).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training rows; not modified.
+        y : array-like of shape (n_samples,) or None, default=None
+            Class labels, used when ``conditional=True`` (then required); ignored
+            otherwise.
+
+        Returns
+        -------
+        self : VAETransformer
+        """
+        if self.conditional and y is None:
+            raise ValueError("conditional=True needs the class labels: fit(X, y).")
+        self._fit(X, y if self.conditional else None)
+        return self
+
+    def _fit(self, X, y):
+        warm = self.warm_start and hasattr(self, "net_")
+        if y is None:
+            if warm and self.classes_ is not None:
+                raise ValueError("This model was fitted with y; pass y to continue training.")
+            self.classes_ = self.class_prior_ = None
+        else:
+            y = column_or_1d(y, warn=True)
+            check_classification_targets(y)
+            n = getattr(X, "shape", (len(X),))[0]
+            if len(y) != n:
+                raise ValueError(f"y has {len(y)} labels but X has {n} rows; pass one per row.")
+            classes, counts = np.unique(y, return_counts=True)
+            if warm and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"y has classes {classes.tolist()} but the model was fitted with "
+                    f"{self.classes_.tolist()}; warm_start needs the same classes."
+                )
+            self.classes_, self.class_prior_ = classes, counts / counts.sum()
+        if self.batch_norm and getattr(X, "shape", (2,))[0] == 1:
+            raise ValueError("batch_norm=True cannot be fitted on n_samples=1; pass more rows.")
+        Z = self._fit_network(X, y)
+        with torch.no_grad():
+            means = self._posterior_means(self._training_data(Z, y))
+        self.n_active_components_ = int(np.sum(means.var(axis=0) > ACTIVE_UNIT_THRESHOLD))
+        return self
+
+    def fit_resample(self, X, y):
+        """Fit a conditional VAE on ``(X, y)`` and add generated rows per class.
+
+        Whatever ``conditional`` says, the model fitted here is conditional on ``y``.
+
+        The number of rows added per class follows ``sampling_strategy``
+        (imbalanced-learn's forms); the rows come back in ``X``'s schema.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : DataFrame or ndarray
+            ``X`` followed by the generated rows.
+        y_resampled : Series or ndarray
+            ``y`` followed by their labels.
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError("fit_resample needs the class labels y.")
+        y_arr = column_or_1d(y, warn=True)
+        counts = oversampling_counts(self.sampling_strategy, y_arr)
+        self._fit(X, y_arr)
+        labels = np.concatenate(
+            [np.full(n, c, dtype=object) for c, n in counts.items() if n > 0] or [[]]
+        )
+        labels = labels.astype(self.classes_.dtype) if len(labels) else labels
+        self.sampling_strategy_ = counts
+        if len(labels) == 0:
+            return X, y
+        new = self.sample(len(labels), y=labels)
+        X_in = (
+            X
+            if isinstance(X, pd.DataFrame)
+            else check_array(X, dtype=None, ensure_all_finite=False)
+        )
+        return concat_rows(X_in, new), concat_labels(y, labels)
+
+    # --- inference ---------------------------------------------------------------------
+    def _posterior_means(self, data):
+        module = self.net_.module_
+        return self._apply_batches(lambda x: module.posterior(x)[0], data)
+
+    def _conditions(self, y, n):
+        if self.classes_ is None:
+            if y is not None:
+                raise ValueError(
+                    "This VAETransformer was fitted without y; passing y needs a model "
+                    "fitted with class labels: fit(X, y)."
+                )
+            return np.zeros((n, 0), dtype=np.float32)
+        return self._one_hot(self._check_labels(y, n))
+
+    def _check_labels(self, y, n):
+        y = np.asarray(y)
+        if y.ndim == 0:
+            y = np.full(n, y.item() if hasattr(y, "item") else y)
+        if len(y) != n:
+            raise ValueError(f"y has {len(y)} labels for {n} rows; pass one label or one per row.")
+        unknown = np.setdiff1d(np.unique(y.astype(self.classes_.dtype, copy=False)), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains classes {unknown.tolist()} not seen during fit; the classes "
+                f"are {self.classes_.tolist()}."
+            )
+        return y
+
+    def transform(self, X, y=None):
+        """Posterior means of the rows' codes.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features_in_)
+        y : array-like of shape (n_samples,) or None, default=None
+            The rows' classes; needed for a conditional model (the encoder sees the
+            class), ignored otherwise.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+        """
+        Z = self._encode_table(X)
+        if self.classes_ is not None and y is None:
+            raise ValueError(
+                "This VAETransformer is conditional (fitted with y); pass transform(X, y)."
+            )
+        labels = None if self.classes_ is None else self._check_labels(y, len(Z))
+        data = self._training_data(Z, labels)
+        codes = self._posterior_means(data)
+        return codes.astype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
+
+    def fit_transform(self, X, y=None):
+        """Fit, then return the posterior means of ``X`` (given ``y`` if conditional)."""
+        return self.fit(X, y).transform(X, y if self.conditional else None)
+
+    def inverse_transform(self, X, *, y=None, stochastic=False, random_state=None):
+        """Decode codes into rows of the fitted table's schema.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Latent codes.
+        y : array-like or scalar or None, default=None
+            Classes to decode with (a conditional model needs them).
+        stochastic : bool, default=False
+            ``False``: the most likely category and the mean of continuous values.
+            ``True``: draw categories, missingness and continuous noise from the
+            decoder's likelihood.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws when ``stochastic=True``.
+
+        Returns
+        -------
+        X_original : DataFrame or ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=np.float32, ensure_all_finite=True)
+        if codes.shape[1] != self.n_components:
+            raise ValueError(
+                f"inverse_transform expects codes with n_components={self.n_components} "
+                f"columns, got {codes.shape[1]}."
+            )
+        conditions = self._conditions(y, len(codes))
+        rng = check_random_state(random_state) if stochastic else None
+        return self._decode(codes, conditions, rng)
+
+    def _decode(self, codes, conditions, rng):
+        module = self.net_.module_
+        data = np.hstack([codes, conditions]).astype(np.float32)
+        k = self.n_components
+
+        def decode(batch):
+            raw = module.decode_raw(batch[:, :k], batch[:, k:])
+            return module.decoder.activate(raw)
+
+        values = self._apply_batches(decode, data)
+        if rng is None:
+            return self.encoder_.inverse_transform(values)
+        cont = module.decoder.index.continuous.cpu().numpy()
+        if cont.size:
+            scale = np.exp(module.log_scale.detach().cpu().numpy())
+            values[:, cont] += rng.standard_normal((len(values), cont.size)) * scale
+        return self.encoder_._inverse(values, random_state=rng)
+
+    def sample(self, n_samples, *, y=None, random_state=None):
+        """Generate new rows: codes from the prior, decoded with the likelihood's noise.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of rows, at least 1.
+        y : scalar, array-like of shape (n_samples,) or None, default=None
+            Classes of the rows (conditional models only). ``None`` draws classes
+            with their training frequencies.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draw; ``None`` uses a seed derived from the model's
+            ``random_state``, so repeated calls give the same rows.
+
+        Returns
+        -------
+        rows : DataFrame or ndarray of shape (n_samples, n_features_in_)
+            In the fitted table's schema.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
+        rng = check_random_state(self._seed_ if random_state is None else random_state)
+        if self.classes_ is not None and y is None:
+            y = rng.choice(self.classes_, size=n_samples, p=self.class_prior_)
+        conditions = self._conditions(y, n_samples)
+        parts = []
+        for start in range(0, n_samples, _SAMPLE_BATCH):
+            n = min(_SAMPLE_BATCH, n_samples - start)
+            codes = rng.standard_normal((n, self.n_components)).astype(np.float32)
+            parts.append(self._decode(codes, conditions[start : start + n], rng))
+        if isinstance(parts[0], pd.DataFrame):
+            return pd.concat(parts, ignore_index=True)
+        return np.concatenate(parts, axis=0)
+
+    def score_samples(self, X, y=None):
+        """Evidence lower bound of each row, in nats (higher: more likely).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features_in_)
+        y : array-like of shape (n_samples,) or None, default=None
+            Classes (conditional models).
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+        """
+        Z = self._encode_table(X)
+        if self.classes_ is not None and y is None:
+            raise ValueError("This VAETransformer is conditional; pass score_samples(X, y).")
+        labels = None if self.classes_ is None else self._check_labels(y, len(Z))
+        data = self._training_data(Z, labels)
+        module = self.net_.module_
+        index = self.net_.criterion_.index
+        # the same standard-normal draws for every row: each row's estimate does not
+        # depend on which rows it is scored with, and repeated calls agree
+        eps = torch.as_tensor(
+            np.random.RandomState(self._seed_).standard_normal((_ELBO_DRAWS, self.n_components)),
+            dtype=torch.float32,
+            device=self.net_.device,
+        )
+
+        def elbo(batch):
+            mean, log_var = module.posterior(batch)
+            x, conditions = module.split(batch)
+            std = torch.exp(0.5 * log_var)
+            nll = 0.0
+            for e in eps:
+                logits = module.decode_raw(mean + std * e, conditions)
+                nll = nll + negative_log_likelihood(index, logits, x, module.log_scale)
+            return -(nll / len(eps) + gaussian_kl(mean, log_var))
+
+        return self._apply_batches(elbo, data).astype(np.float64)
+
+    def score(self, X, y=None):
+        """Mean ELBO of the rows, in nats (higher is better)."""
+        return float(np.mean(self.score_samples(X, y)))
+
+    def _encode_table(self, X):
+        check_is_fitted(self)
+        X = check_table(self, X, reset=False)
+        return self.encoder_._encode(X)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
