@@ -14,6 +14,9 @@ def test_demo_reports_reduction_against_pca(capsys):
     assert "PCA" in out
     assert figures["schema_preserved"] is True
     assert figures["ae_reconstruction_mse"] < figures["pca_reconstruction_mse"]
+    assert "VAETransformer" in out and "Synthetic data quality report" in out
+    assert figures["vae_schema_preserved"] is True
+    assert 0.6 < figures["vae_quality"] <= 1.0
 
 
 def test_main_runs_demo(capsys):

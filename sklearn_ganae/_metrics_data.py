@@ -1,0 +1,432 @@
+"""Input checks and the shared numeric view of tables for :mod:`sklearn_ganae.metrics`.
+
+Every measure compares two or more tables (real, synthetic, held-out) column by column.
+This module validates them once at the boundary and turns them into one canonical,
+vectorisable form:
+
+- the first table (the *reference*, usually the real one) fixes the column names, their
+  order and their kinds; the others are aligned to it by name;
+- a continuous column becomes a float64 array (missing values as NaN);
+- a categorical column becomes int64 codes shared by all the tables (``pd.factorize``
+  on their concatenation), a missing value being a category of its own.
+
+Column kinds follow :class:`~sklearn_ganae.TabularEncoder`'s ``"auto"`` rule:
+``category``, ``object``, ``string`` and ``bool`` dtypes are categorical, everything
+else (numbers, and datetimes, read as seconds) is continuous.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from sklearn_ganae.tabular import _is_categorical_dtype
+
+#: one-hot columns kept per categorical column in distance and classifier features
+MAX_ONEHOT = 50
+
+
+@dataclass
+class Tables:
+    """Tables aligned to a reference, in canonical numeric form.
+
+    Attributes
+    ----------
+    columns : list
+        Column labels of the reference table, in its order.
+    categorical : ndarray of bool
+        Kind of each column.
+    numeric : dict of str to ndarray of shape (n_rows, n_continuous)
+        float64 values of the continuous columns of each table (NaN = missing).
+    codes : dict of str to ndarray of shape (n_rows, n_categorical)
+        int64 category codes of the categorical columns of each table, shared by all
+        tables (a missing value has a code of its own).
+    categories : list of ndarray
+        The category of each code, per categorical column (object arrays).
+    """
+
+    columns: list
+    categorical: np.ndarray
+    numeric: dict = field(default_factory=dict)
+    codes: dict = field(default_factory=dict)
+    categories: list = field(default_factory=list)
+
+    @property
+    def num_idx(self) -> np.ndarray:
+        return np.flatnonzero(~self.categorical)
+
+    @property
+    def cat_idx(self) -> np.ndarray:
+        return np.flatnonzero(self.categorical)
+
+    @property
+    def names(self) -> list[str]:
+        return [str(c) for c in self.columns]
+
+    def n_rows(self, role: str) -> int:
+        return len(self.numeric[role])
+
+    def column(self, role: str, j: int) -> np.ndarray:
+        """Canonical values of column ``j`` (float64 values or int64 codes)."""
+        if self.categorical[j]:
+            return self.codes[role][:, _position(self.cat_idx, j)]
+        return self.numeric[role][:, _position(self.num_idx, j)]
+
+    def n_categories(self, j: int) -> int:
+        return len(self.categories[_position(self.cat_idx, j)])
+
+    def take(self, role: str, rows: np.ndarray, new_role: str | None = None) -> None:
+        """Store a row subset of ``role`` under ``new_role`` (default: replace it)."""
+        new_role = new_role or role
+        self.numeric[new_role] = self.numeric[role][rows]
+        self.codes[new_role] = self.codes[role][rows]
+
+
+def _position(indices: np.ndarray, j: int) -> int:
+    return int(np.searchsorted(indices, j))
+
+
+# ----------------------------------------------------------------------------------
+# validation
+# ----------------------------------------------------------------------------------
+
+
+def _as_frame(X, role: str, columns=None) -> pd.DataFrame:
+    """A DataFrame view of ``X`` (never a copy of a DataFrame's data)."""
+    if isinstance(X, pd.DataFrame):
+        frame = X
+    else:
+        if sparse.issparse(X):
+            raise TypeError(
+                f"{role} is a sparse matrix; the metrics need a dense array or a "
+                "DataFrame: convert it with .toarray()."
+            )
+        if isinstance(X, pd.Series):
+            raise ValueError(
+                f"{role} is a Series; pass a 2-D table (a DataFrame or a 2-D array), "
+                "e.g. series.to_frame()."
+            )
+        try:
+            array = np.asarray(X)
+        except Exception as exc:  # ragged lists and the like
+            raise ValueError(f"{role} cannot be read as a 2-D table: {exc}") from exc
+        if array.ndim != 2:
+            raise ValueError(
+                f"{role} must be 2-D (rows x columns), got an array of shape {array.shape}; "
+                "reshape a single column with X.reshape(-1, 1)."
+            )
+        if array.dtype.kind == "c":
+            raise ValueError(f"{role} holds complex numbers, which are not supported.")
+        if columns is not None and len(columns) == array.shape[1]:
+            names = list(columns)
+        else:
+            names = [f"x{j}" for j in range(array.shape[1])]
+        frame = pd.DataFrame(array, columns=pd.Index(names, dtype=object), copy=False)
+    if frame.shape[1] == 0:
+        raise ValueError(f"{role} has no columns (shape {frame.shape}); pass a non-empty table.")
+    if frame.shape[0] == 0:
+        raise ValueError(f"{role} has no rows (shape {frame.shape}); pass a non-empty table.")
+    if frame.columns.duplicated().any():
+        dup = [str(c) for c in frame.columns[frame.columns.duplicated()]]
+        raise ValueError(f"{role} has duplicated column names {dup}; rename them.")
+    return frame
+
+
+def _align(reference: pd.DataFrame, other: pd.DataFrame, ref_role: str, role: str):
+    ref_cols = list(reference.columns)
+    cols = list(other.columns)
+    if cols == ref_cols:
+        return other
+    missing = [str(c) for c in ref_cols if c not in set(cols)]
+    extra = [str(c) for c in cols if c not in set(ref_cols)]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"lacks the columns {missing}")
+        if extra:
+            parts.append(f"has columns {extra} that {ref_role} does not have")
+        raise ValueError(
+            f"The columns of {role} do not match those of {ref_role}: {role} "
+            + " and ".join(parts)
+            + f". Pass tables with the same columns (the order may differ); {ref_role} "
+            f"has {[str(c) for c in ref_cols]}."
+        )
+    return other[ref_cols]
+
+
+def resolve_categorical(frame: pd.DataFrame, categorical_features, role: str) -> np.ndarray:
+    """The categorical mask of ``frame`` (``"auto"``, names, indices or a boolean mask)."""
+    n = frame.shape[1]
+    if isinstance(categorical_features, str) and categorical_features == "auto":
+        return np.array([_is_categorical_dtype(d) for d in frame.dtypes], dtype=bool)
+    spec = np.asarray(categorical_features)
+    mask = np.zeros(n, dtype=bool)
+    if spec.size == 0:
+        return mask
+    if spec.dtype.kind == "b":
+        if spec.shape != (n,):
+            raise ValueError(
+                f"categorical_features as a boolean mask must have one entry per column "
+                f"({n}), got shape {spec.shape}."
+            )
+        return spec.astype(bool)
+    if spec.dtype.kind in "iu":
+        bad = spec[(spec < -n) | (spec >= n)]
+        if bad.size:
+            raise ValueError(
+                f"categorical_features indices {bad.tolist()} are out of range for {n} columns."
+            )
+        mask[spec] = True
+        return mask
+    labels = list(frame.columns)
+    unknown = [s for s in spec.ravel().tolist() if s not in labels]
+    if unknown:
+        raise ValueError(
+            f"categorical_features names {unknown} are not columns of {role}; its columns "
+            f"are {[str(c) for c in labels]}."
+        )
+    mask[[labels.index(s) for s in spec.ravel().tolist()]] = True
+    return mask
+
+
+def _numeric_values(series: pd.Series, name: str, role: str) -> np.ndarray:
+    dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if getattr(dtype, "tz", None) is not None:
+            series = series.dt.tz_convert(None)
+        stamps = series.to_numpy(dtype="datetime64[ns]")
+        values = stamps.astype(np.int64).astype(np.float64) / 1e9
+        values[np.isnat(stamps)] = np.nan
+        return values
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return series.dt.total_seconds().to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        raw = series.to_numpy(dtype=object)
+        try:
+            values = pd.to_numeric(pd.Series(raw, dtype=object), errors="raise").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            )
+        except (TypeError, ValueError) as exc:
+            bad = next(
+                (v for v in raw if not pd.isna(v) and not _is_number_like(v)),
+                raw[0] if len(raw) else None,
+            )
+            raise ValueError(
+                f"Column {name!r} is continuous (from the reference table) but {role} holds "
+                f"non-numeric values such as {bad!r} in it; give it numbers, or declare the "
+                "column categorical with categorical_features=[...]."
+            ) from exc
+    if np.isinf(values).any():
+        raise ValueError(
+            f"Column {name!r} of {role} contains infinity; replace infinite values "
+            "(for example by NaN) before scoring."
+        )
+    return values
+
+
+def _is_number_like(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _categorical_values(series: pd.Series) -> np.ndarray:
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values = values.copy()
+        values[missing] = np.nan  # one marker: None, pd.NA, NaT -> NaN
+    return values
+
+
+def prepare(
+    tables: dict,
+    *,
+    categorical_features="auto",
+    allow_all_missing: tuple[str, ...] = ("synthetic",),
+) -> Tables:
+    """Validate and align ``tables`` (role -> data, the first is the reference).
+
+    Raises ``ValueError`` for empty tables, tables whose columns do not match the
+    reference's (naming the missing and extra columns), duplicated names, infinite
+    values, non-numeric values in a continuous column, and columns that are entirely
+    missing in a table whose role is not in ``allow_all_missing`` (there is nothing to
+    compare in them). The inputs are never modified.
+    """
+    roles = list(tables)
+    ref_role = roles[0]
+    ref = _as_frame(tables[ref_role], ref_role)
+    frames = {ref_role: ref}
+    for role in roles[1:]:
+        frame = _as_frame(tables[role], role, columns=ref.columns)
+        unnamed = not isinstance(tables[role], pd.DataFrame) or not isinstance(
+            tables[ref_role], pd.DataFrame
+        )
+        if unnamed and frame.shape[1] != ref.shape[1]:
+            raise ValueError(
+                f"{role} has {frame.shape[1]} columns but {ref_role} has {ref.shape[1]}; "
+                "an array is matched to the other table column by column, so pass the same "
+                "number of columns (or DataFrames, matched by name)."
+            )
+        frames[role] = _align(ref, frame, ref_role, role)
+    mask = resolve_categorical(ref, categorical_features, ref_role)
+    out = Tables(columns=list(ref.columns), categorical=mask)
+    names = out.names
+    num_idx, cat_idx = out.num_idx, out.cat_idx
+    for role, frame in frames.items():
+        n = frame.shape[0]
+        numeric = np.empty((n, len(num_idx)), dtype=np.float64)
+        for k, j in enumerate(num_idx):
+            numeric[:, k] = _numeric_values(frame.iloc[:, j], names[j], role)
+        out.numeric[role] = numeric
+    # categorical codes shared by all tables
+    sizes = [frames[r].shape[0] for r in roles]
+    bounds = np.cumsum([0, *sizes])
+    codes = {r: np.empty((frames[r].shape[0], len(cat_idx)), dtype=np.int64) for r in roles}
+    for k, j in enumerate(cat_idx):
+        joined = np.concatenate([_categorical_values(frames[r].iloc[:, j]) for r in roles])
+        col_codes, uniques = pd.factorize(joined, use_na_sentinel=False)
+        out.categories.append(np.asarray(uniques, dtype=object))
+        for i, r in enumerate(roles):
+            codes[r][:, k] = col_codes[bounds[i] : bounds[i + 1]]
+    out.codes = codes
+    # entirely missing columns
+    for role in roles:
+        if role in allow_all_missing:
+            continue
+        empty = []
+        for j in range(len(names)):
+            values = out.column(role, j)
+            if mask[j]:
+                nan_code = _nan_code(out.categories[_position(cat_idx, j)])
+                if nan_code is not None and np.all(values == nan_code):
+                    empty.append(names[j])
+            elif np.isnan(values).all():
+                empty.append(names[j])
+        if empty:
+            raise ValueError(
+                f"The columns {empty} of {role} are entirely missing (all NaN): there is "
+                "nothing to compare in them. Drop them from every table."
+            )
+    return out
+
+
+def _nan_code(categories: np.ndarray) -> int | None:
+    missing = np.flatnonzero(pd.isna(categories))
+    return int(missing[0]) if missing.size else None
+
+
+def check_target(target, tables: dict) -> None:
+    """Raise a ``ValueError`` naming the tables that lack the column ``target``.
+
+    DataFrames are checked by column name; arrays have the columns ``x0``, ``x1``, ...
+    unless a DataFrame among ``tables`` lends them its names (then they are not checked
+    here: their width is checked when the tables are aligned).
+    """
+    any_frame = any(isinstance(X, pd.DataFrame) for X in tables.values())
+    lacking = []
+    for role, X in tables.items():
+        if isinstance(X, pd.DataFrame):
+            cols = list(X.columns)
+        elif any_frame:
+            continue
+        else:
+            cols = [f"x{j}" for j in range(np.shape(X)[1] if np.ndim(X) == 2 else 0)]
+        if target not in cols:
+            lacking.append(role)
+    if lacking:
+        raise ValueError(
+            f"The target column {target!r} is absent from {' and '.join(lacking)}; pass "
+            "the name of a column that every table has (arrays have columns 'x0', 'x1', ...)."
+        )
+
+
+# ----------------------------------------------------------------------------------
+# numeric features (distances, classifiers)
+# ----------------------------------------------------------------------------------
+
+
+def encode(
+    data: Tables,
+    roles: list[str],
+    *,
+    fit_role: str,
+    exclude: tuple[int, ...] = (),
+    max_onehot: int = MAX_ONEHOT,
+) -> dict[str, np.ndarray]:
+    """Dense float32 features of each role: standardised numbers and one-hot categories.
+
+    Continuous columns are centred and scaled with the mean and standard deviation of
+    ``fit_role``'s observed values; a missing value becomes 0 (the mean) and, for a column
+    with missing values in any role, a 0/1 indicator column is added. Categorical columns
+    are one-hot encoded over the ``max_onehot - 1`` categories most frequent in
+    ``fit_role``; the others share one column. Columns in ``exclude`` are left out.
+    """
+    blocks = {r: [] for r in roles}
+    for k, j in enumerate(data.num_idx):
+        if j in exclude:
+            continue
+        ref = data.numeric[fit_role][:, k]
+        observed = ref[~np.isnan(ref)]
+        mean = float(observed.mean()) if observed.size else 0.0
+        std = float(observed.std()) if observed.size else 0.0
+        scale = std if std > 1e-12 * max(abs(mean), 1.0) else 1.0
+        has_nan = any(np.isnan(data.numeric[r][:, k]).any() for r in roles)
+        for r in roles:
+            x = data.numeric[r][:, k]
+            nan = np.isnan(x)
+            z = np.where(nan, 0.0, (x - mean) / scale)
+            blocks[r].append(z[:, None])
+            if has_nan:
+                blocks[r].append(nan[:, None].astype(np.float64))
+    for k, j in enumerate(data.cat_idx):
+        if j in exclude:
+            continue
+        n_cat = len(data.categories[k])
+        counts = np.bincount(data.codes[fit_role][:, k], minlength=n_cat)
+        if n_cat <= max_onehot:
+            target = np.arange(n_cat)
+            width = n_cat
+        else:
+            keep = np.argsort(-counts, kind="stable")[: max_onehot - 1]
+            target = np.full(n_cat, max_onehot - 1)
+            target[keep] = np.arange(len(keep))
+            width = max_onehot
+        for r in roles:
+            codes = data.codes[r][:, k]
+            onehot = np.zeros((len(codes), width))
+            onehot[np.arange(len(codes)), target[codes]] = 1.0
+            blocks[r].append(onehot)
+    out = {}
+    for r in roles:
+        n = data.n_rows(r)
+        out[r] = (
+            np.hstack(blocks[r]).astype(np.float32)
+            if blocks[r]
+            else np.zeros((n, 0), dtype=np.float32)
+        )
+    return out
+
+
+def subsample(n: int, cap: int | None, rng: np.random.RandomState) -> np.ndarray | None:
+    """Row indices of a random subset of at most ``cap`` rows (None: keep all)."""
+    if cap is None or n <= cap:
+        return None
+    return np.sort(rng.choice(n, size=cap, replace=False))
+
+
+def check_int(value, name: str, minimum: int, allow_none: bool = False):
+    """Validate an integer parameter."""
+    if value is None and allow_none:
+        return
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an integer >= {minimum}{extra}, got {value!r}.")
