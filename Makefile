@@ -28,3 +28,7 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[benchmarks]"
+	cd benchmarks && for s in bench_iterator bench_reduction bench_encoding bench_metrics bench_generators; do ../$(PY) $$s.py || exit 1; done

@@ -124,11 +124,14 @@ class ValidationSplit:
 class NonFiniteLossGuard(Callback):
     """Stop training with a clear error as soon as a batch loss is NaN or infinite."""
 
-    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
-        if loss is not None and not math.isfinite(float(loss.detach())):
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        # skorch has already recorded the batch loss as a float: no second device sync
+        key = "train_loss" if training else "valid_loss"
+        value = net.history[-1, "batches", -1, key]
+        if not math.isfinite(value):
             epoch = len(net.history)
             raise FloatingPointError(
-                f"The training loss became {float(loss.detach())} in epoch {epoch}. The usual "
+                f"The {key.replace('_', ' ')} became {value} in epoch {epoch}. The usual "
                 "causes are a learning_rate that is too high (try dividing it by 10) "
                 "or inputs with extreme values; check the data or use "
                 "continuous_transform='quantile' in the encoder."

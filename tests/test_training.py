@@ -77,12 +77,20 @@ def test_validation_split_refuses_empty_parts():
 
 
 def test_guard_raises_on_non_finite_loss():
-    class _Net:
-        history = [{}]
+    from skorch.history import History
+
+    def net_with(loss):
+        class _Net:
+            history = History()
+
+        _Net.history.new_epoch()
+        _Net.history.new_batch()
+        _Net.history.record_batch("train_loss", loss)
+        return _Net()
 
     guard = NonFiniteLossGuard()
-    guard.on_batch_end(_Net(), loss=torch.tensor(1.0))
+    guard.on_batch_end(net_with(1.0), training=True)
     with pytest.raises(FloatingPointError, match="learning_rate"):
-        guard.on_batch_end(_Net(), loss=torch.tensor(float("nan")))
+        guard.on_batch_end(net_with(float("nan")), training=True)
     with pytest.raises(FloatingPointError, match="inf"):
-        guard.on_batch_end(_Net(), loss=torch.tensor(float("inf")))
+        guard.on_batch_end(net_with(float("inf")), training=True)
