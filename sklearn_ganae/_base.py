@@ -199,7 +199,6 @@ class BaseTabularNN(BaseEstimator):
         tags = super().__sklearn_tags__()
         encoder = self.encoder if self.encoder is not None else TabularEncoder()
         tags.input_tags.allow_nan = encoder.get_params().get("handle_missing") != "error"
-        tags.non_deterministic = False
         return tags
 
 

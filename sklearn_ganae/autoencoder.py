@@ -256,7 +256,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 "set batch_norm=False."
             )
         self._fit_network(X)
-        self._out_dtype = _float_dtype(X)
         return self
 
     def transform(self, X):

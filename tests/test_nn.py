@@ -70,7 +70,20 @@ def test_layout_index_buffers(fitted):
     assert index.missing.tolist() == layout.indices(MISSING).tolist()
     assert sorted(index.cat_flat.tolist()) == layout.indices(CATEGORICAL).tolist()
     buffers = dict(index.named_buffers())
-    assert set(buffers) == {"continuous", "missing", "cat_gather", "cat_valid", "cat_flat"}
+    assert set(buffers) == {
+        "continuous",
+        "missing",
+        "cat_gather",
+        "cat_valid",
+        "cat_flat",
+        "cat_member",
+    }
+    # each categorical column belongs to exactly its block; other columns to none
+    member = index.cat_member.numpy()
+    assert member.shape == (enc.n_features_out_, index.n_categorical)
+    for i, b in enumerate(layout.blocks(CATEGORICAL)):
+        assert member[b.start : b.stop, i].tolist() == [1.0] * b.width
+    assert member.sum() == len(layout.indices(CATEGORICAL))
     x = torch.arange(enc.n_features_out_, dtype=torch.float32).repeat(2, 1)
     padded = index.padded(x, fill=-1.0)
     widths = [b.width for b in layout.blocks(CATEGORICAL)]

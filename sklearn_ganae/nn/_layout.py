@@ -48,6 +48,12 @@ class LayoutIndex(nn.Module):
         self.register_buffer("cat_gather", torch.as_tensor(gather))
         self.register_buffer("cat_valid", torch.as_tensor(valid))
         self.register_buffer("cat_flat", torch.as_tensor(gather[valid]))
+        # block membership of every output column (0/1, n_features x n_blocks): a
+        # per-block sum is one small matmul, whose backward is cheaper than a scatter
+        member = np.zeros((self.n_features, len(cat_blocks)), dtype=np.float32)
+        for i, b in enumerate(cat_blocks):
+            member[b.start : b.stop, i] = 1.0
+        self.register_buffer("cat_member", torch.as_tensor(member))
         self.n_categorical = len(cat_blocks)
 
     def padded(self, x: torch.Tensor, fill: float = 0.0) -> torch.Tensor:

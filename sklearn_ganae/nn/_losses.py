@@ -93,11 +93,11 @@ def negative_log_likelihood(
 
 
 def _categorical_cross_entropy(index, logits, target):
-    scores = index.padded(logits, float("-inf"))
-    t = index.padded(target, 0.0)
-    log_norm = torch.logsumexp(scores, dim=-1)
-    picked = (t * index.padded(logits, 0.0)).sum(dim=-1)
-    return (t.sum(dim=-1) * log_norm - picked).sum(dim=1)
+    # CE of a block = (sum of its targets) * logsumexp(its logits) - sum(target * logit)
+    log_norm = torch.logsumexp(index.padded(logits, float("-inf")), dim=-1)
+    member = index.cat_member.to(logits.dtype)
+    picked = (target * logits) @ member
+    return (log_norm * (target @ member) - picked).sum(dim=1)
 
 
 def gaussian_kl(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
