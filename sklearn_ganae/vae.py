@@ -121,7 +121,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabu
     encoder : TabularEncoder or None, default=None
         The table encoding; cloned at fit (``None``: ``TabularEncoder()``).
     max_epochs : int, default=300
-    batch_size : int, default=500
+    batch_size : int, default=256
     learning_rate : float, default=1e-3
     weight_decay : float, default=0.0
     early_stopping : bool, default=False
@@ -229,7 +229,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabu
         sampling_strategy="auto",
         encoder=None,
         max_epochs=300,
-        batch_size=500,
+        batch_size=256,
         learning_rate=1e-3,
         weight_decay=0.0,
         early_stopping=False,
