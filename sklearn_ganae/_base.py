@@ -17,9 +17,15 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    clone,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import EarlyStopping
 
 from sklearn_ganae._training import (
@@ -182,7 +188,26 @@ class BaseTabularNN(BaseEstimator):
         )
         return net
 
+    def _hidden_sizes(self) -> tuple:
+        """``hidden_layer_sizes`` as a tuple of positive ints (or a clear error)."""
+        sizes = tuple(int(v) for v in np.atleast_1d(np.asarray(self.hidden_layer_sizes)))
+        if any(v < 1 for v in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        return sizes
+
     # --- inference -------------------------------------------------------------------
+    def _encode_table(self, X):
+        """Validate ``X`` against the fit and encode it with the fitted encoder."""
+        check_is_fitted(self)
+        return self.encoder_._encode(check_table(self, X, reset=False))
+
+    @property
+    def _n_features_out(self):
+        """Width of ``transform``'s output (for ``get_feature_names_out``)."""
+        return self.n_components
+
     @torch.no_grad()
     def _apply_batches(self, fn, Z, batch_size=4096):
         """``fn`` over row batches of ``Z`` in eval mode; a float32 NumPy array back."""
@@ -199,6 +224,15 @@ class BaseTabularNN(BaseEstimator):
         tags = super().__sklearn_tags__()
         encoder = self.encoder if self.encoder is not None else TabularEncoder()
         tags.input_tags.allow_nan = encoder.get_params().get("handle_missing") != "error"
+        return tags
+
+
+class BaseTabularTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabularNN):
+    """Base of the neural estimators that transform rows into ``n_components`` codes."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 

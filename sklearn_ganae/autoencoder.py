@@ -5,18 +5,17 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.decomposition import PCA
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from sklearn_ganae._base import BaseTabularNN
+from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer
 from sklearn_ganae.nn import Autoencoder, Decoder, Encoder
 from sklearn_ganae.nn._modules import _ACTIVATIONS
-from sklearn_ganae.tabular import check_table
 
 
-class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabularNN):
+class AutoencoderTransformer(BaseTabularTransformer):
     """Nonlinear dimensionality reduction with an autoencoder, for mixed-type tables.
 
     The table is encoded by a :class:`~sklearn_ganae.TabularEncoder` (continuous
@@ -200,14 +199,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.warm_start = warm_start
 
     # --- the model ---------------------------------------------------------------------
-    def _hidden_sizes(self):
-        sizes = tuple(int(s) for s in np.atleast_1d(np.asarray(self.hidden_layer_sizes)))
-        if any(s < 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
-            )
-        return sizes
-
     def _check_params_against_data(self, layout):
         if self.n_components > layout.n_features:
             raise ValueError(
@@ -333,20 +324,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         score : float
         """
         return float(np.mean(self.score_samples(X)))
-
-    def _encode_table(self, X):
-        check_is_fitted(self)
-        X = check_table(self, X, reset=False)
-        return self.encoder_._encode(X)
-
-    @property
-    def _n_features_out(self):
-        return self.n_components
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def _pca(Z, n_components):

@@ -7,19 +7,18 @@ import numbers
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from skorch.callbacks import PassthroughScoring
 
-from sklearn_ganae._base import BaseTabularNN
+from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer
 from sklearn_ganae._resampling import concat_labels, concat_rows, oversampling_counts
 from sklearn_ganae._training import TabularNet
 from sklearn_ganae.nn import VariationalAutoencoder, gaussian_kl, negative_log_likelihood
 from sklearn_ganae.nn._modules import _ACTIVATIONS
-from sklearn_ganae.tabular import check_table
 
 ACTIVE_UNIT_THRESHOLD = 0.01
 _SAMPLE_BATCH = 10_000
@@ -73,7 +72,7 @@ class _VAENet(TabularNet):
         return (nll + self.kl_weight() * kl).mean()
 
 
-class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabularNN):
+class VAETransformer(BaseTabularTransformer):
     """A beta-variational autoencoder for mixed-type tables.
 
     The table is encoded by a :class:`~sklearn_ganae.TabularEncoder`; an encoder
@@ -267,11 +266,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabu
 
     # --- the model ---------------------------------------------------------------------
     def _build_module(self, layout, Z):
-        sizes = tuple(int(s) for s in np.atleast_1d(np.asarray(self.hidden_layer_sizes)))
-        if any(s < 1 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
-            )
+        sizes = self._hidden_sizes()
         return VariationalAutoencoder(
             layout,
             self.n_components,
@@ -589,17 +584,3 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabu
     def score(self, X, y=None):
         """Mean ELBO of the rows, in nats (higher is better)."""
         return float(np.mean(self.score_samples(X, y)))
-
-    def _encode_table(self, X):
-        check_is_fitted(self)
-        X = check_table(self, X, reset=False)
-        return self.encoder_._encode(X)
-
-    @property
-    def _n_features_out(self):
-        return self.n_components
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
