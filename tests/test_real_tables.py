@@ -1,0 +1,481 @@
+"""Real exported tables: column roles, dates, identifiers, high cardinality, precision
+and bounds (:mod:`sklearn_ganae._columns` and :class:`~sklearn_ganae.TabularEncoder`),
+and every estimator with its defaults on such a table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+
+from sklearn_ganae import (
+    AEAugmenter,
+    AugmentedClassifier,
+    AutoencoderTransformer,
+    GANSampler,
+    TabularEncoder,
+    VAETransformer,
+)
+from sklearn_ganae.tabular import ColumnRoleWarning
+
+
+def export_table(n=300, seed=0) -> pd.DataFrame:
+    """A table as a database export gives it: row numbers, e-mails, dates, text..."""
+    rng = np.random.RandomState(seed)
+    start = pd.Timestamp("2021-01-01")
+    return pd.DataFrame(
+        {
+            "rownames": np.arange(1, n + 1),
+            "customer_id": rng.permutation(np.arange(10_000, 10_000 + 3 * n))[:n],
+            "email": [f"user{i:04d}.{rng.randint(99)}@mail{i % 7}.com" for i in range(n)],
+            "signup": (start + pd.to_timedelta(rng.randint(0, 700, n), unit="D")).strftime(
+                "%Y-%m-%d"
+            ),
+            "last_seen": pd.to_datetime(
+                start.value + rng.randint(0, 10**6, n).astype(np.int64) * 10**9, utc=True
+            ).tz_convert("Europe/Paris"),
+            "session": pd.to_timedelta(rng.randint(1, 3_600, n), unit="s"),
+            "income": rng.lognormal(10, 0.5, n).round(0).astype(np.int64) * 10,
+            "score": rng.normal(50, 10, n).round(1),
+            "visits": rng.poisson(4, n).astype(float),
+            "plan": rng.choice(["free", "pro", "team"], n, p=[0.6, 0.3, 0.1]),
+            "city": np.where(
+                rng.rand(n) < 0.6,
+                rng.choice([f"big{i}" for i in range(10)], n),
+                [f"town{int(v)}" for v in rng.randint(0, 1_000, n)],
+            ),
+            "comment": [
+                " ".join(rng.choice(["good", "bad", "slow", "fast", "ok"], 6)) + f" #{i}"
+                for i in range(n)
+            ],
+        }
+    ).assign(score=lambda d: d["score"].where(rng.rand(n) > 0.1))
+
+
+def _fit(enc, df):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColumnRoleWarning)
+        return enc.fit(df)
+
+
+# ----------------------------------------------------------------------------------
+# roles: inference, report, warning, overrides
+# ----------------------------------------------------------------------------------
+
+
+def test_roles_are_inferred_reported_and_warned():
+    df = export_table()
+    with pytest.warns(ColumnRoleWarning) as record:
+        enc = TabularEncoder().fit(df)
+    assert len(record) == 1  # one warning, listing the columns
+    message = str(record[0].message)
+    for name in ("rownames", "customer_id", "email", "city", "comment"):
+        assert repr(name) in message
+    assert "column_roles=" in message
+    assert enc.column_roles_ == {
+        "rownames": "identifier",
+        "customer_id": "identifier",
+        "email": "identifier",
+        "signup": "datetime",
+        "last_seen": "datetime",
+        "session": "datetime",
+        "income": "integer",
+        "score": "continuous",
+        "visits": "continuous",
+        "plan": "categorical",
+        "city": "high_cardinality",
+        "comment": "high_cardinality",
+    }
+    summary = enc.describe()
+    assert list(summary.columns) == ["column", "role", "dtype", "encoded", "detail", "reason"]
+    assert summary["column"].tolist() == list(df.columns)
+    assert summary["encoded"].sum() == enc.n_features_out_
+    by_name = summary.set_index("column")
+    assert by_name.loc["rownames", "encoded"] == 0
+    assert "row number" in by_name.loc["rownames", "reason"]
+    assert "named like an identifier" in by_name.loc["customer_id", "reason"]
+    assert "free text" in by_name.loc["comment", "reason"]
+    assert by_name.loc["signup", "detail"] == "resolution: day"
+    assert by_name.loc["score", "detail"].startswith("1 decimals")
+    # the encoded table stays narrow: no column per e-mail, id or comment
+    assert enc.n_features_out_ < 80
+
+
+def test_integer_quantities_stay_quantities():
+    rng = np.random.RandomState(0)
+    n = 2_000
+    df = pd.DataFrame(
+        {
+            # thousands of distinct integers, not an identifier
+            "income": rng.randint(10_000, 200_000, n),
+            # consecutive integers named like time: a time index, a quantity
+            "year": np.arange(1800, 1800 + n),
+            # unique but spread and not named like an id: a measurement
+            "population": rng.choice(10**7, n, replace=False),
+        }
+    )
+    enc = TabularEncoder().fit(df)
+    assert set(enc.column_roles_.values()) == {"integer"}
+
+
+def test_arrays_get_no_identifier_or_date_inference():
+    X = np.arange(200).reshape(100, 2)  # consecutive distinct integers
+    enc = TabularEncoder().fit(X)
+    assert enc.column_roles_ == {"x0": "integer", "x1": "integer"}
+    # positions name array columns in overrides
+    enc = TabularEncoder(column_roles={0: "identifier"}).fit(X)
+    assert enc.column_roles_["x0"] == "identifier" and enc.n_features_out_ == 1
+
+
+def test_overrides_win_and_are_not_warned_about():
+    df = export_table()
+    roles = {"rownames": "integer", "city": "categorical", "plan": "text", "signup": "date"}
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        enc = TabularEncoder(column_roles=roles).fit(df)
+    assert enc.column_roles_["rownames"] == "integer"
+    assert enc.column_roles_["plan"] == "high_cardinality"  # the alias "text"
+    assert enc.column_roles_["signup"] == "datetime"
+    # "categorical" given explicitly keeps every level
+    assert len(enc._codecs[list(df.columns).index("city")].categories_) == df["city"].nunique()
+    (warning,) = [w for w in record if issubclass(w.category, ColumnRoleWarning)]
+    assert "'rownames'" not in str(warning.message) and "'city'" not in str(warning.message)
+    assert "'email'" in str(warning.message)
+
+
+def test_estimators_take_roles_as_nested_parameter():
+    df = export_table(120)
+    ae = AutoencoderTransformer(
+        n_components=2,
+        max_epochs=2,
+        encoder=TabularEncoder(),
+        random_state=0,
+    ).set_params(encoder__column_roles={"email": "categorical"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ColumnRoleWarning)
+        ae.fit(df)
+    assert ae.encoder_.column_roles_["email"] == "categorical"
+    assert ae.get_params()["encoder__column_roles"] == {"email": "categorical"}
+
+
+@pytest.mark.parametrize(
+    "roles, error, match",
+    [
+        ({"nope": "categorical"}, ValueError, r"names the column 'nope', which is not in X"),
+        ({"plan": "fancy"}, ValueError, r"column_roles\['plan'\] = 'fancy' is not a role"),
+        ({"plan": "datetime"}, ValueError, r"Column 'plan' holds values that cannot be read"),
+        ({"visits": "datetime"}, ValueError, r"Column 'visits' .* numeric dtype"),
+        ({"plan": "identifier"}, ValueError, r"'plan' .* only 3 of its 300 values are distinct"),
+        ({"score": "identifier"}, ValueError, r"'score' .*non-integer numbers"),
+        ({"plan": "continuous"}, ValueError, r"Column 'plan' has non-numeric dtype"),
+        ({7: "categorical"}, ValueError, r"position 7, out of range for 2 columns"),
+    ],
+)
+def test_roles_that_do_not_fit_the_data_raise(roles, error, match):
+    df = export_table()
+    if 7 in roles:
+        df = df[["plan", "score"]]
+    before = df.copy(deep=True)
+    with pytest.raises(error, match=match):
+        _fit(TabularEncoder(column_roles=roles), df)
+    pd.testing.assert_frame_equal(df, before)  # nothing the user passed is modified
+
+
+def test_a_table_of_identifiers_only_raises():
+    df = pd.DataFrame({"id": np.arange(50), "key": [f"k{i}" for i in range(50)]})
+    with pytest.raises(ValueError, match="No column of X can be modelled"):
+        _fit(TabularEncoder(), df)
+
+
+# ----------------------------------------------------------------------------------
+# identifiers
+# ----------------------------------------------------------------------------------
+
+
+def _shape(value: str) -> str:
+    return re.sub("[a-z]", "a", re.sub("[A-Z]", "A", re.sub("[0-9]", "9", value)))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ids=st.lists(
+        st.text(alphabet="abcXYZ0123456789@.-_", min_size=3, max_size=12),
+        min_size=20,
+        max_size=60,
+        unique=True,
+    ),
+    n_out=st.integers(1, 200),
+    seed=st.integers(0, 2**16),
+)
+def test_string_identifiers_are_fresh_unique_and_of_the_same_shape(ids, n_out, seed):
+    df = pd.DataFrame({"id": pd.Series(ids, dtype=object), "v": np.arange(len(ids), dtype=float)})
+    enc = TabularEncoder(column_roles={"id": "identifier"}).fit(df)
+    Z = np.zeros((n_out, enc.n_features_out_), dtype=np.float32)
+    for out in (enc.inverse_transform(Z), enc._inverse(Z, random_state=seed)):
+        new = out["id"]
+        assert new.dtype == df["id"].dtype
+        assert not new.isin(ids).any()  # never a training value
+        assert new.is_unique  # unique within one call
+        shapes = {_shape(v) for v in ids}
+        # the same shape as a training value, unless the shapes leave no room
+        fallback = new.str.startswith("id-new-")
+        assert all(_shape(v) in shapes for v in new[~fallback])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ids=st.lists(st.integers(-1000, 10**6), min_size=20, max_size=80, unique=True),
+    n_out=st.integers(1, 300),
+    seed=st.integers(0, 2**16),
+)
+def test_integer_identifiers_are_fresh_and_unique(ids, n_out, seed):
+    df = pd.DataFrame({"id": np.asarray(ids, dtype=np.int64), "v": np.ones(len(ids))})
+    enc = TabularEncoder(column_roles={"id": "identifier"}).fit(df)
+    out = enc._inverse(np.zeros((n_out, enc.n_features_out_)), random_state=seed)
+    assert out["id"].dtype == np.int64
+    assert not out["id"].isin(ids).any() and out["id"].is_unique
+    span = max(ids) - min(ids) + 1
+    if span - len(ids) >= 2 * n_out:  # room in the training range: values drawn there
+        assert out["id"].between(min(ids), max(ids)).all()
+
+
+def test_row_numbers_continue_after_the_maximum_and_keep_missing_rate():
+    df = pd.DataFrame({"rownames": np.arange(1, 201), "v": np.linspace(0, 1, 200)})
+    enc = _fit(TabularEncoder(), df)
+    out = enc.inverse_transform(enc.transform(df))
+    assert out["rownames"].tolist() == list(range(201, 401))
+    ids = pd.Series([f"ID-{i:05d}" if i % 10 else None for i in range(400)], dtype=object)
+    df = pd.DataFrame({"ref": ids, "v": np.arange(400.0)})
+    enc = TabularEncoder(column_roles={"ref": "identifier"}).fit(df)
+    out = enc._inverse(np.zeros((4_000, enc.n_features_out_)), random_state=0)
+    assert 0.07 < out["ref"].isna().mean() < 0.13  # 10% missing in training
+    assert out["ref"].dropna().str.fullmatch(r"[A-Z]{2}-\d{5}").all()
+    # transform ignores the column: it takes no encoded column
+    assert enc.n_features_out_ == 1
+
+
+# ----------------------------------------------------------------------------------
+# datetimes
+# ----------------------------------------------------------------------------------
+
+_ZONES = [None, "UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    unit=st.sampled_from(["s", "ms", "us", "ns"]),
+    tz=st.sampled_from(_ZONES),
+    step=st.sampled_from(["D", "h", "min", "s"]),
+    offsets=st.lists(st.integers(0, 5_000), min_size=2, max_size=40),
+    nat=st.lists(st.booleans(), min_size=40, max_size=40),
+)
+def test_datetimes_round_trip_in_their_dtype(unit, tz, step, offsets, nat):
+    base = pd.Timestamp("2019-03-30", tz=tz)
+    values = pd.Series(base + pd.to_timedelta(offsets, unit=step)).astype(
+        f"datetime64[{unit}]" if tz is None else pd.DatetimeTZDtype(unit, tz)
+    )
+    values[np.asarray(nat[: len(values)])] = pd.NaT
+    df = pd.DataFrame({"t": values, "v": np.arange(len(values), dtype=float)})
+    enc = TabularEncoder().fit(df)
+    assert enc.column_roles_["t"] == "datetime"
+    out = enc.inverse_transform(enc.transform(df))
+    assert out["t"].dtype == df["t"].dtype
+    pd.testing.assert_series_equal(out["t"], df["t"], check_exact=True)
+    # sampled values: inside the range, on the column's resolution
+    Z = np.random.RandomState(0).normal(size=(100, enc.n_features_out_))
+    sampled = enc._inverse(Z, random_state=0)["t"].dropna()
+    observed = df["t"].dropna()
+    if len(observed):
+        assert sampled.between(observed.min(), observed.max()).all()
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(pd.date_range("2020-01-01", periods=60, freq="7D").strftime("%Y-%m-%d")),
+        pd.Series(
+            pd.date_range("2020-01-01", periods=60, freq="5h").strftime("%Y-%m-%d %H:%M:%S")
+        ),
+        pd.Series(pd.date_range("2020-01-01", periods=60, freq="5h").strftime("%Y-%m-%dT%H:%M")),
+        pd.Series([dt.date(2020, 1, 1) + dt.timedelta(days=3 * i) for i in range(60)]),
+        pd.Series(pd.to_timedelta(np.arange(60) * 90, unit="min")),
+    ],
+    ids=["iso-date", "iso-datetime", "iso-T-minutes", "date-objects", "timedelta"],
+)
+def test_dates_in_every_form_come_back_in_their_form(column):
+    column = column.copy()
+    column[5] = None
+    df = pd.DataFrame({"when": column, "v": np.arange(60.0)})
+    enc = TabularEncoder().fit(df)
+    assert enc.column_roles_["when"] == "datetime"
+    out = enc.inverse_transform(enc.transform(df))
+    assert out["when"].dtype == df["when"].dtype
+    assert out["when"].isna().tolist() == df["when"].isna().tolist()
+    assert out["when"].dropna().tolist() == df["when"].dropna().tolist()
+
+
+def test_new_dates_that_do_not_parse_raise():
+    df = pd.DataFrame({"when": ["2020-01-01", "2020-02-01"] * 10, "v": np.arange(20.0)})
+    enc = TabularEncoder().fit(df)
+    bad = df.assign(when=["2020-01-01", "yesterday"] * 10)
+    with pytest.raises(ValueError, match=r"Column 'when' .*'yesterday'"):
+        enc.transform(bad)
+
+
+# ----------------------------------------------------------------------------------
+# high cardinality and the privacy floor
+# ----------------------------------------------------------------------------------
+
+
+def test_high_cardinality_is_narrow_and_never_leaks_rare_values():
+    rng = np.random.RandomState(0)
+    n = 30_000
+    common = [f"frequent{i}" for i in range(30)]
+    values = np.where(
+        rng.rand(n) < 0.4, rng.choice(common, n), [f"rare{i}" for i in rng.permutation(n)]
+    )
+    df = pd.DataFrame({"text": values, "v": rng.rand(n)})
+    enc = _fit(TabularEncoder(), df)
+    assert enc.column_roles_["text"] == "high_cardinality"
+    assert enc.n_features_out_ <= 51
+    codec = enc._codecs[0]
+    assert not any(str(v).startswith("rare") for v in codec.infrequent_)  # not even stored
+    Z = enc.transform(df)
+    sampled = enc._inverse(np.abs(Z) + 0.1, random_state=0)["text"]
+    counts = df["text"].value_counts()
+    rare = set(counts.index[counts < 5])
+    assert not sampled.isin(rare).any()
+    decoded = enc.inverse_transform(Z)["text"]
+    assert not decoded.isin(rare).any()
+
+
+def test_privacy_floor_keeps_rare_one_hot_levels_out_of_samples():
+    values = ["a"] * 50 + ["b"] * 40 + ["c"] * 2
+    df = pd.DataFrame({"x": values})
+    enc = TabularEncoder().fit(df)
+    Z = np.ones((500, enc.n_features_out_))
+    assert "c" not in set(enc._inverse(Z, random_state=0)["x"])
+    # the deterministic inverse of a row's own code still returns the row's value
+    assert enc.inverse_transform(enc.transform(df))["x"].tolist() == values
+    off = TabularEncoder(privacy_floor=1).fit(df)
+    assert "c" in set(off._inverse(Z, random_state=0)["x"])
+
+
+# ----------------------------------------------------------------------------------
+# precision and bounds
+# ----------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    decimals=st.integers(0, 4),
+    values=st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=3, max_size=50),
+    transform=st.sampled_from(["standard", "quantile", "mode"]),
+)
+def test_decoded_values_keep_the_columns_decimals_and_range(decimals, values, transform):
+    column = np.round(np.asarray(values), decimals)
+    df = pd.DataFrame({"x": column})
+    enc = TabularEncoder(continuous_transform=transform, random_state=0).fit(df)
+    Z = np.random.RandomState(0).normal(scale=3.0, size=(200, enc.n_features_out_))
+    out = enc._inverse(np.abs(Z) if transform == "mode" else Z, random_state=0)["x"]
+    learnt = enc._codecs[0].decimals_
+    assert learnt is not None and learnt <= decimals
+    assert np.array_equal(np.round(out, learnt), out)
+    assert out.between(column.min(), column.max()).all()
+
+
+def test_integer_valued_floats_come_back_whole():
+    df = pd.DataFrame({"x": np.random.RandomState(0).randint(0, 40, 200).astype(float)})
+    enc = TabularEncoder().fit(df)
+    out = enc.inverse_transform(np.random.RandomState(1).normal(size=(300, 1)))
+    assert out["x"].dtype == np.float64
+    assert (out["x"] == out["x"].round()).all()
+
+
+def test_reflection_leaves_no_spike_at_the_bounds():
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({"x": rng.uniform(0, 10, 1_000).round(2)})
+    # decoded values that overshoot the range, as an untrained generator's do
+    Z = rng.normal(scale=1.5, size=(20_000, 1))
+    clipped = TabularEncoder(bounds="clip").fit(df).inverse_transform(Z)["x"]
+    reflected = TabularEncoder().fit(df).inverse_transform(Z)["x"]
+    lo, hi = df["x"].min(), df["x"].max()
+    at_bounds = lambda s: float(((s == lo) | (s == hi)).mean())  # noqa: E731
+    assert at_bounds(clipped) > 0.2
+    assert at_bounds(reflected) < 0.01
+    assert reflected.between(lo, hi).all()
+
+
+def test_values_near_the_float64_limit():
+    df = pd.DataFrame({"big": [1e160, 3e160, 2e161, -5e160]})
+    enc = TabularEncoder().fit(df)
+    out = enc.inverse_transform(enc.transform(df))
+    np.testing.assert_allclose(out["big"], df["big"], rtol=1e-5)
+    with pytest.raises(ValueError, match=r"Column 'huge' holds values as large as 1e\+305"):
+        TabularEncoder().fit(pd.DataFrame({"huge": [1.0, 1e305]}))
+    with pytest.raises(ValueError, match="or use 'standard'"):
+        TabularEncoder(continuous_transform="quantile").fit(pd.DataFrame({"b": [1.0, 1e160]}))
+
+
+# ----------------------------------------------------------------------------------
+# every estimator with its defaults on an exported table
+# ----------------------------------------------------------------------------------
+
+
+def _no_copies(synthetic, real):
+    for name in ("rownames", "customer_id", "email"):
+        assert not synthetic[name].isin(real[name]).any(), name
+        assert synthetic[name].is_unique, name
+    counts = real["city"].value_counts()
+    assert not synthetic["city"].isin(counts.index[counts < 5]).any()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_ganae.tabular.ColumnRoleWarning")
+@pytest.mark.parametrize("model", ["vae", "gan"])
+def test_generators_on_an_exported_table(model):
+    df = export_table(240)
+    before = df.copy(deep=True)
+    est = (
+        VAETransformer(max_epochs=3, random_state=0)
+        if model == "vae"
+        else GANSampler(max_epochs=2, random_state=0)
+    )
+    synthetic = est.fit(df).sample(300)
+    pd.testing.assert_frame_equal(df, before)
+    assert list(synthetic.columns) == list(df.columns)
+    assert (synthetic.dtypes == df.dtypes).all()
+    _no_copies(synthetic, df)
+    assert synthetic["signup"].dropna().str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert synthetic["income"].dtype == np.int64
+    assert (synthetic["score"].dropna() == synthetic["score"].dropna().round(1)).all()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_ganae.tabular.ColumnRoleWarning")
+def test_autoencoder_and_augmentation_on_an_exported_table():
+    df = export_table(240)
+    X, y = df.drop(columns="plan"), df["plan"]
+    ae = AutoencoderTransformer(n_components=3, max_epochs=2, random_state=0).fit(X)
+    assert ae.transform(X).shape == (240, 3)
+    decoded = ae.inverse_transform(ae.transform(X))
+    assert (decoded.dtypes == X.dtypes).all()
+    assert not decoded["email"].isin(X["email"]).any()
+    X_res, y_res = AEAugmenter(random_state=0).set_params(estimator=clone(ae)).fit_resample(X, y)
+    assert len(X_res) > len(X) and (X_res.dtypes == X.dtypes).all()
+    new = X_res.iloc[len(X) :]
+    assert not new["email"].isin(X["email"]).any()
+    numeric = X.select_dtypes(["int64", "float64"]).drop(columns=["rownames", "customer_id"])
+    clf = AugmentedClassifier(
+        LogisticRegression(max_iter=200),
+        augmenter=AEAugmenter(
+            estimator=AutoencoderTransformer(n_components=2, max_epochs=2), random_state=0
+        ),
+    ).fit(numeric.fillna(0), y)
+    assert set(clf.predict(numeric.fillna(0))) <= set(y)
