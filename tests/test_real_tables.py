@@ -305,10 +305,13 @@ def test_datetimes_round_trip_in_their_dtype(unit, tz, step, offsets, nat):
             pd.date_range("2020-01-01", periods=60, freq="5h").strftime("%Y-%m-%d %H:%M:%S")
         ),
         pd.Series(pd.date_range("2020-01-01", periods=60, freq="5h").strftime("%Y-%m-%dT%H:%M")),
+        pd.Series(
+            pd.date_range("2020-01-01", periods=60, freq="77s").strftime("%Y-%m-%dT%H:%M:%SZ")
+        ),
         pd.Series([dt.date(2020, 1, 1) + dt.timedelta(days=3 * i) for i in range(60)]),
         pd.Series(pd.to_timedelta(np.arange(60) * 90, unit="min")),
     ],
-    ids=["iso-date", "iso-datetime", "iso-T-minutes", "date-objects", "timedelta"],
+    ids=["iso-date", "iso-datetime", "iso-T-minutes", "iso-utc", "date-objects", "timedelta"],
 )
 def test_dates_in_every_form_come_back_in_their_form(column):
     column = column.copy()
