@@ -1,136 +1,503 @@
-"""Command line: ``python -m sklearn_ganae demo | synthesize | report``."""
+"""Command line: ``python -m sklearn_ganae demo | synthesize | report``.
+
+The command line never destroys data: every path is checked before any work starts
+(the input exists and is a file, the output's directory exists and is writable, an
+existing output is replaced only with ``--overwrite``, the input is never the
+output), and each output is written to a temporary file beside its target, then
+renamed onto it, so that an error or a Ctrl-C leaves no partial file.
+
+Exit status: 0 success, 1 error (one line on stderr starting with ``error:``),
+2 invalid command line (argparse's usage message), 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import stat
 import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+# table files, by extension
+TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_TABLE_EXTENSIONS = ".csv, .parquet or .pq"
+
+EXIT_STATUS_EPILOG = """\
+exit status:
+  0    success
+  1    error: a refused path, an unreadable file, invalid data or options
+       (one line on stderr starting with "error:")
+  2    invalid command line (a usage message)
+  130  interrupted (Ctrl-C); no partial output file is left behind"""
+
+_FILES_EPILOG = """\
+files:
+  IN is a .csv or a Parquet file (.parquet, .pq; needs pyarrow: pip install
+  sklearn-ganae[parquet]); OUT's extension chooses its format the same way.
+  Every path is checked before the work starts. OUT must not exist unless
+  --overwrite is given, and it is never the input, even with --overwrite. OUT
+  is written to a temporary file in its directory and renamed onto OUT at the
+  end: an error or a Ctrl-C leaves no partial file."""
 
 
-def _read_csv(path: str, what: str):
+class CLIError(Exception):
+    """A user error: :func:`main` prints ``error: <message>`` and returns 1."""
+
+
+# --- paths --------------------------------------------------------------------------
+
+
+def _table_format(path: str, what: str) -> str:
+    extension = Path(path).suffix.lower()
+    fmt = TABLE_FORMATS.get(extension)
+    if fmt is None:
+        raise CLIError(
+            f"{what} {path} has the extension {extension or '(none)'!r}, which is not a "
+            f"table format; use a file name ending in {_TABLE_EXTENSIONS}."
+        )
+    return fmt
+
+
+def _require_pyarrow(path: str) -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise CLIError(
+            f"Parquet files ({path}) need pyarrow, which is not installed; install it with "
+            "pip install sklearn-ganae[parquet] (or pip install pyarrow), or use a .csv file."
+        ) from None
+
+
+def _check_input(path: str, what: str) -> str:
+    """Check that ``path`` is a readable table file; return its format."""
+    p = Path(path)
+    if not p.exists():
+        raise CLIError(f"{what} file not found: {path}; check the path.")
+    if not p.is_file():
+        raise CLIError(
+            f"{what} {path} is not a file (a directory?); give the path of a "
+            f"{_TABLE_EXTENSIONS} file."
+        )
+    fmt = _table_format(path, what)
+    if fmt == "parquet":
+        _require_pyarrow(path)
+    if not os.access(p, os.R_OK):
+        raise CLIError(f"{what} file {path} is not readable; check its permissions.")
+    return fmt
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def _check_output(
+    path: str,
+    what: str,
+    *,
+    option: str,
+    overwrite: bool,
+    inputs: Sequence[str],
+    extensions: Callable[[str], str],
+) -> str:
+    """Check that ``path`` may be written; return its format (from ``extensions``).
+
+    ``option`` names the command-line option that gives the path, for the messages.
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise CLIError(
+            f"{what} {path} is a directory; give a file name for {option}, for example "
+            f"{p / ('synthetic.csv' if option != '--plot' else 'report.png')}."
+        )
+    for source in inputs:
+        if _same_file(path, source):
+            raise CLIError(
+                f"{what} {path} is the input file {source}; the input is never "
+                f"overwritten (not even with --overwrite): give {option} another file name."
+            )
+    fmt = extensions(path)
+    parent = Path(os.path.abspath(path)).parent
+    if not parent.is_dir():
+        raise CLIError(
+            f"the directory of {what} {path} does not exist ({parent}); create it first "
+            f"or give {option} a path in an existing directory."
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise CLIError(
+            f"cannot write {what} {path}: the directory {parent} is not writable; give "
+            f"{option} a path in a directory you can write to."
+        )
+    if os.path.lexists(path):
+        if not overwrite:
+            raise CLIError(
+                f"{what} {path} already exists; pass --overwrite to replace it, or give "
+                f"{option} another file name."
+            )
+        if not p.is_file():
+            raise CLIError(
+                f"{what} {path} exists and is not a regular file; give {option} another file name."
+            )
+    return fmt
+
+
+def _figure_format(path: str) -> str:
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    supported = FigureCanvasBase.get_supported_filetypes()
+    extension = Path(path).suffix.lower()
+    if extension[1:] not in supported:
+        raise CLIError(
+            f"figure file {path} has the extension {extension or '(none)'!r}, which is not "
+            f"an image format; use a file name ending in one of "
+            f"{', '.join('.' + e for e in sorted(supported))} (for example .png)."
+        )
+    return extension[1:]
+
+
+def _require_matplotlib() -> None:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CLIError(
+            "--plot needs matplotlib, which is not installed; install it with "
+            "pip install sklearn-ganae[plot] (or pip install matplotlib)."
+        ) from None
+
+
+def _file_mode(target: Path) -> int:
+    """Permission bits for a new file: the target's when it exists, else the umask's."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_atomically(target: str, write: Callable[[str], None]) -> None:
+    """Call ``write(temporary_path)``, then rename the temporary file onto ``target``.
+
+    The temporary file lies in the target's directory (a rename within one file
+    system is atomic). On any exception, ``KeyboardInterrupt`` included, it is
+    removed and ``target`` is left as it was; an ``OSError`` (a full disk, say)
+    becomes a :class:`CLIError`.
+    """
+    target_path = Path(os.path.abspath(target))
+    try:
+        fd, tmp = tempfile.mkstemp(
+            dir=target_path.parent, prefix=f".{target_path.name}.", suffix=".part"
+        )
+    except OSError as exc:
+        raise CLIError(f"cannot write {target}: {exc}") from None
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, _file_mode(target_path))
+        os.replace(tmp, target_path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise CLIError(f"cannot write {target}: {exc}; nothing was written.") from None
+        raise
+
+
+# --- tables -------------------------------------------------------------------------
+
+
+def _read_table(path: str, fmt: str, what: str):
     import pandas as pd
 
+    errors: tuple[type[BaseException], ...] = (ValueError, OSError, UnicodeDecodeError)
+    if fmt == "parquet":
+        import pyarrow
+
+        errors += (pyarrow.ArrowException,)
     try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise SystemExit(f"error: {what} file not found: {path}") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SystemExit(f"error: cannot read {what} CSV {path}: {exc}") from None
+        if fmt == "csv":
+            return pd.read_csv(path)
+        return pd.read_parquet(path)
+    except errors as exc:
+        kind = "CSV" if fmt == "csv" else "Parquet"
+        message = " ".join(str(exc).split())
+        raise CLIError(f"cannot read {what} {path} as {kind}: {message}") from None
 
 
-def _run_report(args, out) -> int:
-    from sklearn_ganae.metrics import quality_report
+def _write_table(frame, path: str, fmt: str) -> None:
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
 
-    real = _read_csv(args.real, "real")
-    synthetic = _read_csv(args.synthetic, "synthetic")
-    holdout = _read_csv(args.holdout, "holdout") if args.holdout else None
-    try:
-        report = quality_report(
-            real,
-            synthetic,
-            holdout=holdout,
-            target=args.target,
-            correlation=args.correlation,
-            detection=not args.no_detection,
-            random_state=args.seed,
-        )
-    except (ValueError, TypeError) as exc:
-        raise SystemExit(f"error: {exc}") from None
-    print(report.summary(), file=out)
-    if args.plot:
+
+# --- progress -----------------------------------------------------------------------
+
+
+class _Progress:
+    """Notes and phase timings on stderr (silent with ``--quiet``)."""
+
+    def __init__(self, *, quiet: bool, stream: TextIO) -> None:
+        self.quiet = quiet
+        self.stream = stream
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
         try:
-            fig = report.plot()
-        except ImportError as exc:
-            raise SystemExit(f"error: {exc}") from None
-        fig.savefig(args.plot, dpi=110)
-        print(f"\nFigure saved to {args.plot}", file=out)
-    return 0
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
+    def note(self, text: str = "") -> None:
+        if not self.quiet:
+            print(text, file=self.stream, flush=True)
+
+    def timings(self) -> None:
+        parts = [f"{name} {s:.2f} s" for name, s in self.seconds.items()]
+        total = sum(self.seconds.values())
+        self.note(f"time: {', '.join(parts)} (total {total:.2f} s)")
+
+
+def _describe_columns(model, progress: _Progress) -> None:
+    """The fitted encoder's column summary, where the encoder has one."""
+    encoder = getattr(model, "encoder_", None)
+    if progress.quiet or not hasattr(encoder, "describe"):
+        return
+    summary = encoder.describe()
+    progress.note("columns as the model reads them:")
+    progress.note(summary.to_string(index=False))
+
+
+# --- commands -----------------------------------------------------------------------
 
 _MODELS = ("gan", "vae")
 
 
-def _run_synthesize(args, out) -> int:
+def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) -> int:
+    if args.rows < 1:
+        raise CLIError(f"--rows must be at least 1, got {args.rows}.")
+    if args.epochs < 1:
+        raise CLIError(f"--epochs must be at least 1, got {args.epochs}.")
+    in_fmt = _check_input(args.input, "input")
+    out_fmt = _check_output(
+        args.output,
+        "output",
+        option="--output",
+        overwrite=args.overwrite,
+        inputs=[args.input],
+        extensions=lambda path: _table_format(path, "output"),
+    )
+    if out_fmt == "parquet":
+        _require_pyarrow(args.output)
+
+    with progress.phase("reading"):
+        data = _read_table(args.input, in_fmt, "input")
+    if len(data) == 0:
+        raise CLIError(f"the input file {args.input} has no rows.")
+
     from sklearn_ganae import GANSampler, VAETransformer
 
-    if args.rows < 1:
-        raise SystemExit(f"error: --rows must be at least 1, got {args.rows}.")
-    data = _read_csv(args.input, "input")
-    if len(data) == 0:
-        raise SystemExit(f"error: the input CSV {args.input} has no rows.")
-    if args.model == "gan":
-        model = GANSampler(max_epochs=args.epochs, random_state=args.seed, verbose=args.verbose)
-    else:
-        model = VAETransformer(
-            max_epochs=args.epochs, random_state=args.seed, verbose=args.verbose
-        )
-    try:
-        model.fit(data)
-    except (ValueError, TypeError) as exc:
-        raise SystemExit(f"error: {exc}") from None
-    synthetic = model.sample(args.rows, random_state=args.seed)
-    synthetic.to_csv(args.output, index=False)
-    print(
-        f"Wrote {len(synthetic)} synthetic rows x {synthetic.shape[1]} columns to "
-        f"{args.output} ({type(model).__name__}, {model.n_iter_} epochs, seed {args.seed}).",
-        file=out,
+    estimator = GANSampler if args.model == "gan" else VAETransformer
+    params = {"max_epochs": args.epochs, "random_state": args.seed}
+    if args.quiet or args.verbose:  # else the estimator's own default
+        params["verbose"] = int(args.verbose)
+    model = estimator(**params)
+    progress.note(
+        f"fitting {estimator.__name__} on {len(data)} rows x {data.shape[1]} columns of "
+        f"{args.input} ({args.epochs} epochs at most, seed {args.seed})"
     )
-    if not args.no_report:
+    with progress.phase("fitting"):
+        try:
+            model.fit(data)
+        except (ValueError, TypeError) as exc:
+            raise CLIError(str(exc)) from None
+    _describe_columns(model, progress)
+    with progress.phase("sampling"):
+        synthetic = model.sample(args.rows, random_state=args.seed)
+    with progress.phase("writing"):
+        write_atomically(args.output, lambda tmp: _write_table(synthetic, tmp, out_fmt))
+    args.written.append(args.output)
+    if not args.quiet:
+        print(
+            f"Wrote {len(synthetic)} synthetic rows x {synthetic.shape[1]} columns to "
+            f"{args.output} ({estimator.__name__}, {model.n_iter_} epochs, seed {args.seed}).",
+            file=out,
+        )
+    if not args.no_report and not args.quiet:
         from sklearn_ganae.metrics import quality_report
 
-        report = quality_report(data, synthetic, random_state=args.seed)
+        with progress.phase("report"):
+            report = quality_report(data, synthetic, random_state=args.seed)
         print("", file=out)
         print(report.summary(), file=out)
-    return 0
+    progress.timings()
+    return EXIT_OK
 
 
-def main(argv=None) -> int:
-    """Entry point of ``python -m sklearn_ganae`` and the ``sklearn-ganae`` script."""
+def _run_report(args: argparse.Namespace, out: TextIO, progress: _Progress) -> int:
+    inputs = [("real", args.real), ("synthetic", args.synthetic)]
+    if args.holdout:
+        inputs.append(("holdout", args.holdout))
+    formats = {what: _check_input(path, what) for what, path in inputs}
+    if args.plot:
+        _require_matplotlib()
+        plot_format = _check_output(
+            args.plot,
+            "figure file",
+            option="--plot",
+            overwrite=args.overwrite,
+            inputs=[path for _, path in inputs],
+            extensions=_figure_format,
+        )
+
+    with progress.phase("reading"):
+        tables = {what: _read_table(path, formats[what], what) for what, path in inputs}
+
+    from sklearn_ganae.metrics import quality_report
+
+    with progress.phase("report"):
+        try:
+            report = quality_report(
+                tables["real"],
+                tables["synthetic"],
+                holdout=tables.get("holdout"),
+                target=args.target,
+                correlation=args.correlation,
+                detection=not args.no_detection,
+                random_state=args.seed,
+            )
+        except (ValueError, TypeError) as exc:
+            raise CLIError(str(exc)) from None
+    print(report.summary(), file=out)
+    if args.plot:
+        with progress.phase("plotting"):
+            try:
+                fig = report.plot()
+            except ImportError as exc:
+                raise CLIError(str(exc)) from None
+        with progress.phase("writing"):
+            write_atomically(args.plot, lambda tmp: fig.savefig(tmp, format=plot_format, dpi=110))
+        args.written.append(args.plot)
+        if not args.quiet:
+            print(f"\nFigure saved to {args.plot}", file=out)
+    progress.timings()
+    return EXIT_OK
+
+
+def _run_demo(args: argparse.Namespace, out: TextIO, progress: _Progress) -> int:
+    from sklearn_ganae._demo import run_demo
+
+    run_demo(random_state=args.seed, max_epochs=args.epochs, out=out)
+    return EXIT_OK
+
+
+_COMMANDS = {"demo": _run_demo, "synthesize": _run_synthesize, "report": _run_report}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's argument parser."""
+    formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_ganae",
         description="Autoencoders, VAEs and GANs for tabular data.",
+        epilog=EXIT_STATUS_EPILOG,
+        formatter_class=formatter,
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the package on the shipped penguins table")
+    demo = sub.add_parser(
+        "demo",
+        help="run the package on the shipped penguins table",
+        epilog=EXIT_STATUS_EPILOG,
+        formatter_class=formatter,
+    )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.add_argument(
         "--epochs", type=int, default=300, help="training epochs per model (default 300)"
     )
     synth = sub.add_parser(
         "synthesize",
-        help="fit a generator on a CSV file and write synthetic rows to another",
+        help="fit a generator on a table file and write synthetic rows to another",
         description=(
-            "Fit a GANSampler (or a VAETransformer) on the rows of IN.csv and write new "
-            "rows with the same columns to OUT.csv; prints a quality summary unless "
-            "--no-report. Text columns are categorical; empty cells are missing values."
+            "Fit a GANSampler (or a VAETransformer) on the rows of IN and write new rows\n"
+            "with the same columns to OUT; prints a quality summary unless --no-report or\n"
+            "--quiet. Text columns are categorical; empty cells are missing values."
         ),
+        epilog=f"{_FILES_EPILOG}\n\n{EXIT_STATUS_EPILOG}",
+        formatter_class=formatter,
     )
-    synth.add_argument("input", metavar="IN.csv", help="CSV file of the real rows")
+    synth.add_argument("input", metavar="IN", help="the real rows: a .csv, .parquet or .pq file")
     synth.add_argument("--rows", type=int, required=True, help="number of rows to generate")
-    synth.add_argument("--output", "-o", required=True, metavar="OUT.csv", help="file to write")
+    synth.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        metavar="OUT",
+        help="file to write (.csv, .parquet or .pq)",
+    )
+    synth.add_argument(
+        "--overwrite", action="store_true", help="replace OUT if it exists (never IN)"
+    )
     synth.add_argument("--model", choices=_MODELS, default="gan", help="generator (default gan)")
     synth.add_argument("--epochs", type=int, default=300, help="training epochs (default 300)")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     synth.add_argument(
         "--no-report", action="store_true", help="skip the quality summary (faster)"
     )
-    synth.add_argument("--verbose", action="store_true", help="print progress per epoch")
+    loudness = synth.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "--verbose", action="store_true", help="print the model's progress per epoch"
+    )
+    loudness.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print nothing but errors (no timings, no column summary, no report)",
+    )
     report = sub.add_parser(
         "report",
-        help="print a synthetic-data quality report comparing two CSV files",
+        help="print a synthetic-data quality report comparing two table files",
         description=(
-            "Compare synthetic rows with real ones: column shapes, column pair trends, "
-            "detection; privacy with --holdout; ML efficacy with --target and --holdout. "
-            "Columns are matched by name; text columns are categorical."
+            "Compare synthetic rows with real ones: column shapes, column pair trends,\n"
+            "detection; privacy with --holdout; ML efficacy with --target and --holdout.\n"
+            "Columns are matched by name; text columns are categorical. Tables are .csv\n"
+            "or Parquet (.parquet, .pq; needs pyarrow) files."
         ),
+        epilog=(
+            "files:\n"
+            "  The --plot file must not exist unless --overwrite is given, and it is never\n"
+            "  one of the inputs. It is written to a temporary file in its directory and\n"
+            "  renamed at the end: an error or a Ctrl-C leaves no partial file.\n\n"
+            f"{EXIT_STATUS_EPILOG}"
+        ),
+        formatter_class=formatter,
     )
-    report.add_argument("real", help="CSV file of the real rows (the generator's training data)")
-    report.add_argument("synthetic", help="CSV file of the synthetic rows")
+    report.add_argument("real", help="the real rows (the generator's training data)")
+    report.add_argument("synthetic", help="the synthetic rows")
     report.add_argument(
-        "--holdout", help="CSV file of real rows the generator never saw (privacy, ML efficacy)"
+        "--holdout", help="real rows the generator never saw (privacy, ML efficacy)"
     )
     report.add_argument("--target", help="column to predict for ML efficacy (needs --holdout)")
     report.add_argument(
-        "--plot", metavar="FILE.png", help="save the figure (marginals, pair trends) to FILE"
+        "--plot",
+        metavar="FILE.png",
+        help="save the figure (marginals, pair trends) to FILE (.png, .pdf, .svg, ...)",
+    )
+    report.add_argument(
+        "--overwrite", action="store_true", help="replace the --plot file if it exists"
     )
     report.add_argument(
         "--correlation",
@@ -142,16 +509,40 @@ def main(argv=None) -> int:
         "--no-detection", action="store_true", help="skip the detection classifier (faster)"
     )
     report.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        from sklearn_ganae._demo import run_demo
+    report.add_argument(
+        "--quiet", "-q", action="store_true", help="print the report only (no timings)"
+    )
+    return parser
 
-        run_demo(random_state=args.seed, max_epochs=args.epochs, out=sys.stdout)
-    elif args.command == "report":
-        return _run_report(args, sys.stdout)
-    elif args.command == "synthesize":
-        return _run_synthesize(args, sys.stdout)
-    return 0
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m sklearn_ganae`` and the ``sklearn-ganae`` script.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments, without the program's name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 on an error (printed to stderr as ``error: ...``), 130 when
+        interrupted. An invalid command line exits with status 2 (``SystemExit``, from
+        argparse), as do ``--help`` (status 0).
+    """
+    written: list[str] = []
+    try:
+        args = build_parser().parse_args(argv)
+        args.written = written
+        progress = _Progress(quiet=getattr(args, "quiet", False), stream=sys.stderr)
+        return _COMMANDS[args.command](args, sys.stdout, progress)
+    except CLIError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        done = f" ({', '.join(written)} had been written in full before)" if written else ""
+        print(f"interrupted{done}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

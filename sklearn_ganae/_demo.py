@@ -138,13 +138,13 @@ def run_demo(*, random_state: int = 0, max_epochs: int = 300, out=None) -> dict:
     same_schema = list(synthetic.dtypes) == list(df.dtypes)
     _line(out, f"   synthetic rows keep the table's schema (names, dtypes): {same_schema}")
     gentoo = gan.sample(200, conditions={"species": "Gentoo"})
-    real_gentoo = train[train["species"] == "Gentoo"]
+    adelie = gan.sample(200, conditions={"species": "Adelie"})
+    real_mass = train.groupby("species", observed=True)["body_mass_g"].mean()
     _line(
         out,
-        f"   sample(200, conditions={{'species': 'Gentoo'}}): mean body mass "
-        f"{gentoo['body_mass_g'].mean():.0f} g (real Gentoo "
-        f"{real_gentoo['body_mass_g'].mean():.0f} g, all penguins "
-        f"{train['body_mass_g'].mean():.0f} g)",
+        f"   sample(200, conditions={{'species': ...}}): mean body mass Gentoo "
+        f"{gentoo['body_mass_g'].mean():.0f} g, Adelie {adelie['body_mass_g'].mean():.0f} g "
+        f"(real Gentoo {real_mass['Gentoo']:.0f} g, Adelie {real_mass['Adelie']:.0f} g)",
     )
     report = quality_report(
         train, synthetic, holdout=test, target="species", random_state=random_state
@@ -157,5 +157,9 @@ def run_demo(*, random_state: int = 0, max_epochs: int = 300, out=None) -> dict:
         gan_detection_auc=report.detection["auc"],
         gan_schema_preserved=same_schema,
         gan_gentoo_body_mass=float(gentoo["body_mass_g"].mean()),
+        gan_adelie_body_mass=float(adelie["body_mass_g"].mean()),
+        gan_gentoo_rows_all_gentoo=bool((gentoo["species"] == "Gentoo").all()),
+        gan_adelie_rows_all_adelie=bool((adelie["species"] == "Adelie").all()),
+        gan_n_gentoo_rows=len(gentoo),
     )
     return figures

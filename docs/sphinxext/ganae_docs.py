@@ -209,6 +209,19 @@ def reset_threads(gallery_conf, fname):
     threadpool_limits(limits=1)
 
 
+def _made_by_pyplot(fig) -> bool:
+    """Whether pyplot made ``fig``, even after it was closed.
+
+    sphinx-gallery's matplotlib scraper runs first and closes pyplot's figures, which
+    drops their ``canvas.manager``; an example's ``fig`` variable still holds the
+    closed figure, so the manager alone would pass it off as a standalone figure and
+    save it a second time. pyplot numbers its figures (``Figure.number``), the others
+    have none (``number`` raises ``AttributeError`` in matplotlib 3.10 to 3.11 and
+    is to return None later).
+    """
+    return fig.canvas.manager is not None or getattr(fig, "number", None) is not None
+
+
 def standalone_figure_scraper(block, block_vars, gallery_conf, **kwargs):
     """sphinx-gallery scraper for matplotlib Figures made without pyplot.
 
@@ -222,7 +235,7 @@ def standalone_figure_scraper(block, block_vars, gallery_conf, **kwargs):
 
     paths = []
     for obj in list(block_vars["example_globals"].values()):
-        if not isinstance(obj, Figure) or obj.canvas.manager is not None:
+        if not isinstance(obj, Figure) or _made_by_pyplot(obj):
             continue  # pyplot's figures are the matplotlib scraper's
         if getattr(obj, "_sphinx_gallery_scraped", False):
             continue
