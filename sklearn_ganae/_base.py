@@ -6,6 +6,13 @@ the fitted :class:`~sklearn_ganae.TabularEncoder`, device resolution, side-effec
 seeding, construction and training of the skorch net (early stopping, progress,
 divergence guard, warm start), batched inference and the fitted training history.
 
+Atomic fits: :func:`atomic_fit` wraps every public fitting method of the package, so
+that a fit that fails (divergence, bad data found late, a user's Ctrl-C) leaves the
+estimator's fitted state as it was before the call, or the estimator unfitted; a
+warm-started fit trains a copy of the fitted net and keeps it only on success.
+:class:`SamplingStreamMixin` gives the generators one reproducible random stream
+of ``sample`` calls per fitted model.
+
 A subclass implements :meth:`_build_module` (and, if its objective is not the
 reconstruction of the encoded rows, :meth:`_build_criterion` / :attr:`_net_class`).
 """
@@ -13,6 +20,8 @@ reconstruction of the encoded rows, :meth:`_build_criterion` / :attr:`_net_class
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import numbers
 
 import numpy as np
@@ -26,9 +35,9 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import EarlyStopping
 
 from sklearn_ganae._training import (
+    EarlyStopping,
     NonFiniteLossGuard,
     TabularNet,
     TensorBatchIterator,
@@ -58,6 +67,104 @@ def seeded(seed: int, device: str):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+@contextlib.contextmanager
+def fit_transaction(estimator):
+    """Restore ``estimator``'s fitted state if the block raises (anything, Ctrl-C too).
+
+    The fitted state is every attribute that is not a constructor parameter (fitted
+    attributes with a trailing underscore, ``n_features_in_``, ``feature_names_in_``
+    and private ones): attributes the block added are deleted, changed ones get their
+    old values back. Objects held by those attributes must not be changed in place by
+    the block (a warm start trains a copy of the net for that reason).
+    """
+    params = set(estimator.get_params(deep=False))
+    before = {k: v for k, v in vars(estimator).items() if k not in params}
+    try:
+        yield
+    except BaseException:
+        for key in [k for k in vars(estimator) if k not in params and k not in before]:
+            delattr(estimator, key)
+        vars(estimator).update(before)
+        raise
+
+
+def atomic_fit(method):
+    """Decorate a fitting method so that it runs in a :func:`fit_transaction`."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with fit_transaction(self):
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+def check_n_samples(n_samples) -> int:
+    """``n_samples`` of a ``sample`` call: an integer >= 1 (not a bool), or a clear error."""
+    is_bool = isinstance(n_samples, (bool, np.bool_))
+    if is_bool or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        hint = " (a bool is not a number of rows)" if is_bool else ""
+        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}{hint}.")
+    return int(n_samples)
+
+
+class SamplingStreamMixin:
+    """One reproducible random stream of ``sample`` calls per fitted model.
+
+    A call without ``random_state`` draws from the model's stream and advances it, so
+    successive calls give new rows; the stream starts at the model's seed at each fit
+    (two models fitted with the same ``random_state`` give the same sequence of
+    calls), and :meth:`reset_sampling` rewinds it. A call with ``random_state`` draws
+    from that seed alone and leaves the stream where it was. The ``k``-th call of the
+    stream draws from ``SeedSequence([seed, k])``; the position is advanced only when
+    the call succeeds.
+    """
+
+    @contextlib.contextmanager
+    def _sampling_rng(self, random_state):
+        """The generator of one call; advances the stream when the block succeeds."""
+        if random_state is not None:
+            yield check_random_state(random_state)
+            return
+        calls = getattr(self, "_sample_calls_", 0)
+        sequence = np.random.SeedSequence([self._seed_, calls])
+        yield np.random.RandomState(np.random.MT19937(sequence))
+        self._sample_calls_ = calls + 1
+
+    def reset_sampling(self):
+        """Rewind the model's sampling stream to where it was just after ``fit``.
+
+        The next calls without ``random_state`` (``sample``, and for
+        :class:`VAETransformer` ``inverse_transform(..., stochastic=True)``) repeat
+        those made after fitting, like SDV's ``reset_sampling()``.
+
+        Returns
+        -------
+        self : object
+            The model, with its stream rewound.
+
+        See Also
+        --------
+        sklearn.mixture.GaussianMixture.sample : Draws from the estimator's
+            ``random_state`` at every call, so an int seed repeats the rows.
+
+        Examples
+        --------
+        >>> from sklearn_ganae import VAETransformer
+        >>> from sklearn_ganae.datasets import load_penguins
+        >>> df = load_penguins()
+        >>> vae = VAETransformer(max_epochs=2, random_state=0).fit(df)
+        >>> first = vae.sample(3)
+        >>> vae.sample(3).equals(first)  # the stream goes on
+        False
+        >>> vae.reset_sampling().sample(3).equals(first)
+        True
+        """
+        check_is_fitted(self)
+        self._sample_calls_ = 0
+        return self
 
 
 class BaseTabularNN(BaseEstimator):
@@ -122,7 +229,9 @@ class BaseTabularNN(BaseEstimator):
         """Validate ``X``, fit the encoder, then build and train the net.
 
         Returns the encoded training rows. With ``warm_start`` and a fitted model,
-        keeps the encoder and the network and trains ``max_epochs`` more epochs.
+        keeps the encoder and trains a copy of the network ``max_epochs`` more epochs
+        (the fitted net is left as it was if that training fails). Call it inside
+        :func:`fit_transaction` (public methods are :func:`atomic_fit`).
         """
         warm = self.warm_start and hasattr(self, "net_")
         X = check_table(self, X, reset=not warm)
@@ -137,15 +246,15 @@ class BaseTabularNN(BaseEstimator):
                 encoder.set_params(random_state=seed)
             Z = encoder.fit_transform(X)
             self._check_params_against_data(encoder.layout_)
-            if self.early_stopping:
-                # fail before building anything when the split cannot be made
-                ValidationSplit(self.validation_fraction)._check(len(Z))
+            self._check_training_rows(len(Z))
             self.encoder_ = encoder
             self._seed_ = seed
         self.device_ = device
         with seeded(seed, device):
             if warm:
-                net = self.net_
+                # train a copy: a failed continuation leaves the fitted net as it was
+                # (the memo keeps callbacks' references to this estimator as they are)
+                net = copy.deepcopy(self.net_, {id(self): self})
                 net.max_epochs = self.max_epochs  # "max_epochs more epochs", as documented
                 net.partial_fit(self._training_data(Z, y))
             else:
@@ -159,6 +268,19 @@ class BaseTabularNN(BaseEstimator):
         if self.early_stopping and "valid_loss" in net.history[-1]:
             self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
         return Z
+
+    def _check_training_rows(self, n_samples: int) -> None:
+        """Fail before building anything when the rows cannot be trained on: an
+        empty part of the early-stopping split, or batch norm with a single row."""
+        n_train = n_samples
+        if self.early_stopping:
+            n_train -= ValidationSplit(self.validation_fraction)._check(n_samples)
+        if getattr(self, "batch_norm", False) and n_train < 2:
+            raise ValueError(
+                f"batch_norm=True cannot be fitted on n_samples={n_train} training "
+                "row(s): batch normalisation needs at least 2 rows per batch. Pass more "
+                "rows or set batch_norm=False."
+            )
 
     def _make_net(self, layout, device, Z):
         return self._net_class(**self._net_kwargs(layout, device, Z))
@@ -199,6 +321,8 @@ class BaseTabularNN(BaseEstimator):
             batch_size=self._batch_size(len(Z)),
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=True,
+            # no one-row training batch (batch norm cannot train on it)
+            iterator_train__merge_singleton=True,
             iterator_valid=TensorBatchIterator,
             train_split=ValidationSplit(self.validation_fraction) if self.early_stopping else None,
             callbacks=callbacks,
@@ -259,6 +383,14 @@ class BaseTabularNN(BaseEstimator):
 
 class BaseTabularTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabularNN):
     """Base of the neural estimators that transform rows into ``n_components`` codes."""
+
+    def _check_params_against_data(self, layout):
+        if self.n_components > layout.n_features:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most the width of the "
+                f"encoded input (n_features={layout.n_features}); an autoencoder's "
+                "code should be smaller than its input. Lower n_components."
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

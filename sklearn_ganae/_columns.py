@@ -57,7 +57,9 @@ _TEXT_MIN_WORDS = 4.0
 # integer column names that say "identifier" (customer_id, ID, idcase, patnr, seqn, ...)
 _ID_NAME = re.compile(
     r"(^|[_\W])(id|ids|key|uuid|guid|pk|no|nr|num|number|code|index|seq|seqn|serial)"
-    r"($|[_\W])|id$|^id|nr$|num$|no$|code$|^obs$|^case$|^order$",
+    r"($|[_\W])|id$|^id|nr$|num$|no$|code$|^obs$|^case$|^order$"
+    # row labels as R and pandas write them into CSV files
+    r"|^rownames$|^row$|^rowid$|^row_?(num|number|index)$|^unnamed: ?\d+$",
     re.IGNORECASE,
 )
 # consecutive integers named like time are a time index (year 1700..1988), not ids
@@ -203,14 +205,14 @@ def _integer_identifier_reason(observed: pd.Series, name: str) -> str | None:
     n_distinct = len(np.unique(values))
     if n_distinct < _ID_MIN_DISTINCT * n_obs:
         return None
-    if _ID_NAME.search(str(name)):
-        return f"{n_distinct:,} distinct integers in {n_obs:,} rows, named like an identifier"
     span = float(values.max()) - float(values.min()) + 1
     if span <= 1.05 * n_distinct and not _TIME_NAME.search(str(name)):
         return (
             f"{n_distinct:,} distinct consecutive integers "
             f"{values.min():,}..{values.max():,} (a row number)"
         )
+    if _ID_NAME.search(str(name)):
+        return f"{n_distinct:,} distinct integers in {n_obs:,} rows, named like an identifier"
     return None
 
 

@@ -24,7 +24,7 @@ import torch
 from skorch.callbacks import Callback
 from skorch.utils import TeeGenerator
 
-from sklearn_ganae._training import TableDataset, TabularNet
+from sklearn_ganae._training import StopTraining, TableDataset, TabularNet
 from sklearn_ganae.nn._gan import (
     discriminator_loss,
     generator_loss,
@@ -360,7 +360,8 @@ class DetectionEarlyStopping(Callback):
     The score is the ROC AUC of a gradient-boosting classifier telling held-out real
     rows from as many generated rows (3-fold cross-validation, in the encoded space):
     0.5 means indistinguishable. Training stops after ``patience`` checks without
-    improvement, and the generator with the best score is restored at the end.
+    improvement (by raising :class:`~sklearn_ganae._training.StopTraining`, never
+    ``KeyboardInterrupt``), and the generator with the best score is restored at the end.
     ``history`` gets ``valid_detection`` at each check.
     """
 
@@ -401,7 +402,7 @@ class DetectionEarlyStopping(Callback):
                     f"Stopping: no better detection AUC for {self.patience} checks; "
                     f"restoring the generator of epoch {self.best_epoch_}."
                 )
-            raise KeyboardInterrupt
+            raise StopTraining
 
     def on_train_end(self, net, **kwargs):
         if self.best_state_ is not None:

@@ -79,14 +79,17 @@ def oversampling_counts(sampling_strategy, y) -> dict:
     if callable(sampling_strategy):
         sampling_strategy = sampling_strategy(np.asarray(y))
     if isinstance(sampling_strategy, dict):
-        unknown = [c for c in sampling_strategy if c not in counter]
+        # exact matches (type included: '1' is not 1), keyed by the labels themselves
+        by_key = {_label_key(c): c for c in counter}
+        unknown = [c for c in sampling_strategy if _label_key(c) not in by_key]
         if unknown:
             raise ValueError(
                 f"The {unknown} target class is/are not present in the data (classes: {classes})."
             )
+        asked = {by_key[_label_key(c)]: v for c, v in sampling_strategy.items()}
         counts = {}
-        for c in sorted(sampling_strategy, key=_sort_key):
-            target = sampling_strategy[c]
+        for c in sorted(asked, key=_sort_key):
+            target = asked[c]
             if target < counter[c]:
                 raise ValueError(
                     "With over-sampling methods, the number of samples in a class should "
@@ -117,57 +120,145 @@ def concat_rows(X, X_new):
 
 
 def concat_labels(y, y_new):
-    """``y`` followed by the generated labels, as ``y``'s type (Series or array)."""
+    """``y`` followed by the generated labels, as ``y``'s type: a Series, a one-column
+    DataFrame, else a 1-D array (a column vector is flattened)."""
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        return concat_labels(y.iloc[:, 0], y_new).to_frame(name=y.columns[0])
     if isinstance(y, pd.Series):
         new = pd.Series(y_new, name=y.name, dtype=y.dtype)
         return pd.concat([y.reset_index(drop=True), new], ignore_index=True)
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
     return np.concatenate([y, np.asarray(y_new, dtype=y.dtype)])
 
 
-def check_labels(classes: np.ndarray, y, n: int) -> np.ndarray:
-    """Labels asked of a class-conditional model: one for all ``n`` rows or one per row,
-    every one a class seen during fit."""
-    y = np.asarray(y)
-    if y.ndim == 0:
-        y = np.full(n, y.item() if hasattr(y, "item") else y)
-    if len(y) != n:
-        raise ValueError(f"y has {len(y)} labels for {n} rows; pass one label or one per row.")
-    unknown = np.setdiff1d(np.unique(y.astype(classes.dtype, copy=False)), classes)
-    if unknown.size:
+def _label_kind(value) -> str:
+    """What a label is, for exact comparisons: ``'1'``, ``1`` and ``True`` differ."""
+    if isinstance(value, (str, bytes, np.str_, np.bytes_)):
+        return "str"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, numbers.Number):
+        return "number"
+    return "other"
+
+
+def _label_key(value):
+    return (_label_kind(value), value)
+
+
+def _as_label_array(y, n: int, name: str) -> np.ndarray:
+    """``y`` (one label, or one per row) as a 1-D array of ``n`` labels, uncast."""
+    if isinstance(y, (list, tuple)):
+        if any(np.ndim(v) != 0 for v in y):
+            raise ValueError(
+                f"{name} must be one label or a 1-D list of labels; got nested sequences."
+            )
+        values = np.empty(len(y), dtype=object)
+        values[:] = list(y)
+    elif np.ndim(y) == 0:
+        values = np.empty(n, dtype=object)
+        values.fill(y[()] if isinstance(y, np.ndarray) else y)
+    else:
+        values = np.asarray(y)
+    if values.ndim != 1:
         raise ValueError(
-            f"y contains classes {unknown.tolist()} not seen during fit; the classes "
-            f"are {classes.tolist()}."
+            f"{name} must be one label or a 1-D array of labels; got an array of shape "
+            f"{values.shape}."
         )
-    return y
+    if len(values) != n:
+        raise ValueError(
+            f"{name} has {len(values)} labels for {n} rows; pass one label or one per row."
+        )
+    return values
+
+
+def label_codes(classes: np.ndarray, y, n: int, name: str = "y") -> np.ndarray:
+    """Position in ``classes`` of each label asked of a class-conditional model.
+
+    ``y`` is one label (for all ``n`` rows) or one per row. Labels are compared with
+    the classes exactly, before any cast: ``0.5`` or ``'1'`` is not class ``1`` and
+    ``True`` is not ``1`` (``1.0`` is). Unknown labels raise a ``ValueError`` that
+    names them.
+    """
+    values = _as_label_array(y, n, name)
+    lookup = {_label_key(c): i for i, c in enumerate(classes.tolist())}
+    codes = np.empty(len(values), dtype=np.intp)
+    unknown = []
+    if values.dtype != object:
+        groups = [np.arange(len(values))]
+    else:  # one kind at a time: hashing alone would merge True with 1
+        kinds = np.frompyfunc(_label_kind, 1, 1)(values).astype(str)
+        groups = [np.flatnonzero(kinds == k) for k in np.unique(kinds)]
+    for rows in groups:
+        inverse, uniques = pd.factorize(values[rows], use_na_sentinel=False)
+        uniques = np.asarray(uniques, dtype=object)
+        found = np.array([lookup.get(_label_key(u), -1) for u in uniques], dtype=np.intp)
+        unknown += uniques[found < 0].tolist()
+        codes[rows] = found[inverse]
+    if unknown:
+        shown = [u.item() if isinstance(u, np.generic) else u for u in unknown[:10]]
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        kinds = {_label_kind(c) for c in classes.tolist()}
+        names = {str(c) for c in classes.tolist()}
+        hint = ""
+        if any(_label_kind(u) not in kinds or str(u) in names for u in unknown):
+            hint = " Labels are compared exactly, type included: '1' is not 1."
+        raise ValueError(
+            f"{name} contains classes {shown}{more} not seen during fit; the classes "
+            f"are {classes.tolist()}.{hint}"
+        )
+    return codes
+
+
+def check_labels(classes: np.ndarray, y, n: int) -> np.ndarray:
+    """Labels asked of a class-conditional model (see :func:`label_codes`), as the
+    matching values of ``classes``."""
+    return classes[label_codes(classes, y, n)]
+
+
+def check_resample_target(y) -> np.ndarray:
+    """The labels given to ``fit_resample``, as a 1-D array, checked before training."""
+    from sklearn.utils.validation import column_or_1d
+
+    if y is None:
+        raise ValueError("fit_resample needs the class labels y.")
+    shape = np.shape(y)
+    if len(shape) > 2 or (len(shape) == 2 and shape[1] != 1):
+        raise ValueError(
+            f"fit_resample needs one class label per row; y has shape {shape}. Pass a "
+            "1-D array of labels (or a single column)."
+        )
+    return column_or_1d(y, warn=True)
 
 
 def fit_resample_conditional(model, X, y):
     """``fit_resample`` of a class-conditional generator.
 
-    Fits ``model`` on ``(X, y)`` (its ``_fit``), then appends ``model.sample`` rows of
-    each class in the numbers ``model.sampling_strategy`` asks for; sets
-    ``model.sampling_strategy_``.
+    Checks ``y`` and the sampling strategy, fits ``model`` on ``(X, y)`` (its
+    ``_fit``), then appends ``model.sample`` rows of each class in the numbers
+    ``model.sampling_strategy`` asks for; sets ``model.sampling_strategy_``. The
+    outputs are new objects, also when no row is added.
     """
-    from sklearn.utils.validation import check_array, column_or_1d
+    from sklearn.utils.validation import check_array
 
     model._validate_params()
-    if y is None:
-        raise ValueError("fit_resample needs the class labels y.")
-    y_arr = column_or_1d(y, warn=True)
+    y_arr = check_resample_target(y)
     counts = oversampling_counts(model.sampling_strategy, y_arr)
     model._fit(X, y_arr)
-    labels = np.concatenate(
-        [np.full(k, c, dtype=object) for c, k in counts.items() if k > 0] or [[]]
-    )
-    labels = labels.astype(model.classes_.dtype) if len(labels) else labels
+    keys = np.empty(len(counts), dtype=object)
+    keys[:] = list(counts)
+    wanted = np.repeat(keys, [max(int(k), 0) for k in counts.values()])
     model.sampling_strategy_ = counts
-    if len(labels) == 0:
-        return X, y
-    new = model.sample(len(labels), y=labels)
     X_in = (
         X if isinstance(X, pd.DataFrame) else check_array(X, dtype=None, ensure_all_finite=False)
     )
+    if len(wanted) == 0:
+        empty = X_in.iloc[:0] if isinstance(X_in, pd.DataFrame) else X_in[:0]
+        return concat_rows(X_in, empty), concat_labels(y, model.classes_[:0])
+    labels = model.classes_[label_codes(model.classes_, wanted, len(wanted))]
+    new = model.sample(len(labels), y=labels)
     return concat_rows(X_in, new), concat_labels(y, labels)
 
 

@@ -7,17 +7,37 @@ fancy-indexing operation on them (:class:`TensorBatchIterator`). The iterator is
 only thing the train steps see, so a streaming or distributed source can replace it
 behind the same small interface: an iterable of ``(X_batch, y_batch)`` with a
 ``__len__``.
+
+Stopping: skorch's ``NeuralNet.partial_fit`` swallows ``KeyboardInterrupt``, which its
+``EarlyStopping`` raises to end training. Here a user's Ctrl-C must reach the caller
+(the estimators then restore their previous fitted state), so :class:`TabularNet`
+lets ``KeyboardInterrupt`` through and the package's callbacks end training by
+raising :class:`StopTraining` instead (:class:`EarlyStopping` here).
 """
 
 from __future__ import annotations
 
+import copy
+import inspect
 import math
 import sys
 
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.callbacks import EarlyStopping as _SkorchEarlyStopping
 from skorch.utils import TeeGenerator
+
+# newer skorch versions thread the public entry point ("fit" or "partial_fit") to fit_loop
+_ROUTING_METHOD = "_routing_method" in inspect.signature(NeuralNet.fit_loop).parameters
+
+
+class StopTraining(Exception):
+    """Raised by a callback to end training early; :meth:`TabularNet.partial_fit`
+    catches it and finishes training normally (``on_train_end`` runs).
+
+    The package never stops training with ``KeyboardInterrupt``, which is the user's.
+    """
 
 
 class TableDataset(torch.utils.data.Dataset):
@@ -64,34 +84,45 @@ class TensorBatchIterator:
     batch_size : int
     shuffle : bool, default=False
     drop_last : bool, default=False
-        Drop a last incomplete batch (useful with batch norm).
+        Drop a last incomplete batch.
+    merge_singleton : bool, default=False
+        When the last batch would hold a single row, add that row to the batch before
+        it instead (one batch of ``batch_size + 1`` rows): batch normalisation cannot
+        train on one row, and every row is still seen once per epoch. The estimators'
+        training iterators set it.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False):
+    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, merge_singleton=False):
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
+        self.merge_singleton = merge_singleton
+
+    def _bounds(self, n: int) -> list:
+        """``(start, stop)`` of each batch of ``n`` rows."""
+        size = self.batch_size
+        stop = n - n % size if self.drop_last else n
+        bounds = [(i, min(i + size, stop)) for i in range(0, stop, size)]
+        if self.merge_singleton and len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] == 1:
+            bounds[-2:] = [(bounds[-2][0], bounds[-1][1])]
+        return bounds
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        if self.drop_last:
-            return n // self.batch_size
-        return math.ceil(n / self.batch_size)
+        return len(self._bounds(len(self.dataset)))
 
     def __iter__(self):
         X, y = self.dataset.X, self.dataset.y
         n = X.shape[0]
-        stop = n - n % self.batch_size if self.drop_last else n
+        bounds = self._bounds(n)
         if self.shuffle:
             order = torch.randperm(n, device=X.device)
-            for i in range(0, stop, self.batch_size):
-                idx = order[i : i + self.batch_size]
+            for a, b in bounds:
+                idx = order[a:b]
                 yield X[idx], (None if y is None else y[idx])
         else:
-            for i in range(0, stop, self.batch_size):
-                sl = slice(i, i + self.batch_size)
-                yield X[sl], (None if y is None else y[sl])
+            for a, b in bounds:
+                yield X[a:b], (None if y is None else y[a:b])
 
 
 class ValidationSplit:
@@ -139,6 +170,35 @@ class NonFiniteLossGuard(Callback):
             )
 
 
+class EarlyStopping(_SkorchEarlyStopping):
+    """skorch's ``EarlyStopping``, ending training with :class:`StopTraining`.
+
+    skorch's own raises ``KeyboardInterrupt``, which :class:`TabularNet` no longer
+    swallows (it is the user's Ctrl-C). The rule is skorch's: stop when ``monitor``
+    has not improved by ``threshold`` for ``patience`` epochs; ``load_best`` restores
+    the best ``module_`` at the end of training.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        current_score = net.history[-1, self.monitor]
+        if not self._is_score_improved(current_score):
+            self.misses_ += 1
+        else:
+            self.misses_ = 0
+            self.dynamic_threshold_ = self._calc_new_threshold(current_score)
+            self.best_epoch_ = net.history[-1, "epoch"]
+            if self.load_best:
+                self.best_model_weights_ = copy.deepcopy(net.module_.state_dict())
+        if self.misses_ == self.patience:
+            if net.verbose:
+                self._sink(
+                    f"Stopping since {self.monitor} has not improved in the last "
+                    f"{self.patience} epochs.",
+                    verbose=net.verbose,
+                )
+            raise StopTraining
+
+
 def print_to_stderr(text: str) -> None:
     """Progress sink for skorch's ``PrintLog`` (module level so nets pickle)."""
     print(text, file=sys.stderr, flush=True)
@@ -152,6 +212,26 @@ class TabularNet(NeuralNet):
     Models with a different objective override :meth:`get_loss` or
     :meth:`train_step`.
     """
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Train (without re-initialising), as skorch does, except for stopping.
+
+        skorch's ``partial_fit`` swallows ``KeyboardInterrupt``; here it propagates, so
+        that a user's Ctrl-C ends the estimator's ``fit`` with the exception (and the
+        estimator keeps its previous state). Callbacks end training early by raising
+        :class:`StopTraining`, after which training finishes normally.
+        """
+        if not self.initialized_:
+            self.initialize()
+        if _ROUTING_METHOD:  # skorch versions with metadata routing, as skorch does
+            fit_params.setdefault("_routing_method", "partial_fit")
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, **fit_params)
+        except StopTraining:
+            pass
+        self.notify("on_train_end", X=X, y=y)
+        return self
 
     # The per-batch path is kept short: tabular batches take well under a millisecond
     # of compute, so skorch's per-batch bookkeeping (switching every module to train

@@ -39,6 +39,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
+from sklearn_ganae._base import atomic_fit
 from sklearn_ganae._resampling import concat_labels, concat_rows, oversampling_counts
 from sklearn_ganae.autoencoder import AutoencoderTransformer
 from sklearn_ganae.tabular import check_table
@@ -284,10 +285,12 @@ class AEAugmenter(OneToOneFeatureMixin, BaseEstimator):
 
     # --- public API -----------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
+    @atomic_fit
     def fit(self, X, y):
         """Fit the autoencoder and compute the number of rows to add per class.
 
-        :meth:`fit_resample` does this too; use it to get the new rows.
+        :meth:`fit_resample` does this too; use it to get the new rows. A fit that
+        fails (an exception, Ctrl-C) leaves the sampler as it was before the call.
 
         Parameters
         ----------
@@ -307,8 +310,12 @@ class AEAugmenter(OneToOneFeatureMixin, BaseEstimator):
         return self
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @atomic_fit
     def fit_resample(self, X, y):
         """Fit the autoencoder, then return the rows with the generated ones added.
+
+        A call that fails (an exception, Ctrl-C) leaves the sampler as it was before
+        it: fitted as before, or unfitted.
 
         Parameters
         ----------
@@ -334,7 +341,9 @@ class AEAugmenter(OneToOneFeatureMixin, BaseEstimator):
             new_rows = self._decode(new_codes, labels)
             if self.decode == "residual":
                 base = self._decode(codes[sources], labels)
-                new_rows = _add_residual(X_valid, sources, new_rows, base)
+                new_rows = _add_residual(
+                    X_valid, sources, new_rows, base, fresh=_identifier_columns(self.estimator_)
+                )
         X_res = concat_rows(X_valid, new_rows)
         if isinstance(X, list):
             X_res = X_res.tolist()
@@ -577,13 +586,20 @@ def _filtered(perturb, n, rng, checker, y_arr, cls):
     return np.concatenate(kept_z), np.concatenate(kept_src), rejected
 
 
-def _add_residual(X, sources, new, base):
+def _identifier_columns(estimator) -> set:
+    """Positions of the columns the estimator's encoder regenerates (identifiers)."""
+    roles = getattr(getattr(_unwrap(estimator), "encoder_", None), "column_roles_", None) or {}
+    return {j for j, role in enumerate(roles.values()) if role == "identifier"}
+
+
+def _add_residual(X, sources, new, base, fresh=frozenset()):
     """``X[sources] + new - base`` column by column, in ``new``'s container and dtypes.
 
     Numeric columns: the source value moved by the decoded change, clipped to the
     column's range in ``X`` (rounded for integer dtypes). Other columns, and whether
     a value is missing: the decoded new value where it differs from the decoded
-    source's, else the source's.
+    source's, else the source's. Columns in ``fresh`` (identifiers, which the encoder
+    regenerates) take the decoded new values: a source's identifier is never copied.
     """
     frame = isinstance(X, pd.DataFrame)
     if frame and not isinstance(new, pd.DataFrame):  # e.g. PCA fitted on a DataFrame
@@ -592,6 +608,8 @@ def _add_residual(X, sources, new, base):
         new, base = np.asarray(new), np.asarray(base)
     out = new.copy()
     for j in range(new.shape[1]):
+        if j in fresh:
+            continue
         if frame:
             dtype = new.dtypes.iloc[j]
             column = X.iloc[:, j]
@@ -633,12 +651,16 @@ def _as_float(values):
 
 
 def _differs(a, b):
-    """Elementwise ``a != b`` for object arrays, with missing values equal to each other."""
-    a_na, b_na = pd.isna(a), pd.isna(b)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        unequal = np.asarray(a != b, dtype=bool)
-    return np.where(a_na | b_na, a_na != b_na, unequal)
+    """Elementwise ``a != b`` for object arrays, with missing values (``None``, NaN,
+    ``pd.NA``, ``NaT``) equal to each other and unequal to any value."""
+    a_na, b_na = np.asarray(pd.isna(a), dtype=bool), np.asarray(pd.isna(b), dtype=bool)
+    both = ~(a_na | b_na)
+    unequal = a_na != b_na
+    if both.any():  # compared only where neither is missing: pd.NA has no truth value
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            unequal[both] = np.asarray(a[both] != b[both], dtype=bool)
+    return unequal
 
 
 def _unwrap(estimator):
@@ -797,8 +819,12 @@ class AugmentedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.augmenter = augmenter
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @atomic_fit
     def fit(self, X, y):
         """Augment ``(X, y)`` with the augmenter, then fit the classifier on the result.
+
+        A fit that fails (an exception, Ctrl-C) leaves the classifier as it was before
+        the call: fitted as before, or unfitted.
 
         Parameters
         ----------

@@ -10,12 +10,17 @@ import pandas as pd
 import torch
 from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from sklearn_ganae._base import BaseTabularNN, _silent
+from sklearn_ganae._base import (
+    BaseTabularNN,
+    SamplingStreamMixin,
+    _silent,
+    atomic_fit,
+    check_n_samples,
+)
 from sklearn_ganae._gan_training import (
     ConditionSpec,
     DetectionEarlyStopping,
@@ -23,7 +28,7 @@ from sklearn_ganae._gan_training import (
     GANData,
     GANNet,
 )
-from sklearn_ganae._resampling import check_labels, fit_classes, fit_resample_conditional
+from sklearn_ganae._resampling import fit_classes, fit_resample_conditional, label_codes
 from sklearn_ganae._training import (
     TableDataset,
     TabularNet,
@@ -45,7 +50,7 @@ _SAMPLE_BATCH = 10_000
 _COLLAPSE_ROWS = 2_000
 
 
-class GANSampler(BaseTabularNN):
+class GANSampler(SamplingStreamMixin, BaseTabularNN):
     """Generative adversarial network for mixed-type tables.
 
     ``GANSampler().fit(df).sample(n)`` returns ``n`` new rows in ``df``'s schema
@@ -154,7 +159,8 @@ class GANSampler(BaseTabularNN):
         Epochs between checks.
     device : {"cpu", "cuda", "auto"} or str, default="cpu"
     random_state : int, RandomState instance or None, default=None
-        Seeds training, and :meth:`sample` when it gets no ``random_state``.
+        Seeds training, and the model's sampling stream: the seed of the successive
+        :meth:`sample` calls that get no ``random_state`` (see Notes).
     verbose : int, default=0
     warm_start : bool, default=False
         Continue training the fitted networks for ``max_epochs`` more epochs.
@@ -190,11 +196,22 @@ class GANSampler(BaseTabularNN):
 
     Notes
     -----
-    Sampling draws noise and conditions from NumPy with ``random_state`` and runs the
-    generator in evaluation mode (batch-norm running statistics) in batches of 10,000
-    rows, so memory stays bounded for any ``n_samples`` and a given seed gives the
-    same rows on the CPU. The discriminator sees the conditions concatenated to each
-    row's body output and through a projection term [6]_.
+    Sampling draws noise and conditions from NumPy and runs the generator in
+    evaluation mode (batch-norm running statistics) in batches of 10,000 rows, so
+    memory stays bounded for any ``n_samples`` and a given seed gives the same rows
+    on the CPU. Each fitted model has one random stream: successive :meth:`sample`
+    calls without ``random_state`` continue it, so they never repeat each other, and
+    it starts from the model's seed at each fit, so two models fitted with the same
+    ``random_state`` give the same sequence of calls; :meth:`reset_sampling` rewinds
+    it (as SDV's ``reset_sampling()`` does). A call with ``random_state`` gives the
+    rows of that seed and leaves the stream alone. scikit-learn's
+    :meth:`~sklearn.mixture.GaussianMixture.sample` differs: it draws from the
+    estimator's ``random_state`` at each call, so with an int it repeats its rows.
+    A fit that fails (an exception, divergence, Ctrl-C) leaves the model as it was
+    before the call: fitted as before, or unfitted.
+
+    The discriminator sees the conditions concatenated to each row's body output and
+    through a projection term [6]_.
 
     References
     ----------
@@ -337,9 +354,11 @@ class GANSampler(BaseTabularNN):
             n_train = n_samples - int(round(self.validation_fraction * n_samples))
         wanted = min(500, max(50, n_train // 10)) if self.batch_size == "auto" else self.batch_size
         size = min(int(wanted), n_train) // self.pac * self.pac
-        if size < self.pac:
+        # the generator's batch norm cannot train on a single row
+        least = max(self.pac, 2)
+        if size < least:
             raise ValueError(
-                f"GANSampler with pac={self.pac} needs at least {self.pac} training rows "
+                f"GANSampler with pac={self.pac} needs at least {least} training rows "
                 f"per batch; got n_samples={n_train} training rows and "
                 f"batch_size={self.batch_size}. Pass "
                 "more rows, a larger batch_size or a smaller pac."
@@ -404,6 +423,7 @@ class GANSampler(BaseTabularNN):
             batch_size=min(256, len(Z)),
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=True,
+            iterator_train__merge_singleton=True,  # batch norm: no one-row batch
             train_split=None,
             callbacks__print_log=None,
             device=device,
@@ -470,6 +490,7 @@ class GANSampler(BaseTabularNN):
             train_split=None,
         )
         kwargs.pop("iterator_train__shuffle", None)
+        kwargs.pop("iterator_train__merge_singleton", None)  # full batches already
         return kwargs
 
     def _early_stopping_callbacks(self):
@@ -496,8 +517,12 @@ class GANSampler(BaseTabularNN):
 
     # --- fitting -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y=None):
         """Fit the encoding and train the GAN (conditional on ``y`` when given).
+
+        A fit that fails (an exception, divergence, Ctrl-C) leaves the model as it was
+        before the call: fitted as before, or unfitted.
 
         Parameters
         ----------
@@ -524,6 +549,7 @@ class GANSampler(BaseTabularNN):
             self._fit_rows = self._valid_part = None
         self.batch_size_ = int(self.net_.batch_size)
         self._check_collapse()
+        self._sample_calls_ = 0  # the sampling stream starts anew with each fit
         return self
 
     def _prepare(self, Z, y):
@@ -547,16 +573,21 @@ class GANSampler(BaseTabularNN):
             self._fit_rows, valid = np.sort(order[n_valid:]), np.sort(order[:n_valid])
             self._valid_part = (Z[valid], None if codes is None else codes[valid])
 
+    @atomic_fit
     def fit_resample(self, X, y):
         """Fit a conditional GAN on ``(X, y)`` and add generated rows per class.
 
         The number of rows added per class follows ``sampling_strategy``
-        (imbalanced-learn's forms); the rows come back in ``X``'s schema.
+        (imbalanced-learn's forms); the rows come back in ``X``'s schema. They are
+        the first call of the fitted model's sampling stream (see Notes), so a seeded
+        model gives the same rows at each ``fit_resample``. The outputs are new
+        objects, also when no row is added; ``X`` and ``y`` are not modified.
 
         Parameters
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+            Class labels, one per row (a single column is accepted).
 
         Returns
         -------
@@ -576,8 +607,7 @@ class GANSampler(BaseTabularNN):
                     "a model fitted with class labels: fit(X, y)."
                 )
             return None
-        y = check_labels(self.classes_, y, n)
-        return np.searchsorted(self.classes_, y)
+        return label_codes(self.classes_, y, n)
 
     def _condition_target(self, conditions):
         """``{"column": value}`` -> (block number, category position)."""
@@ -587,6 +617,12 @@ class GANSampler(BaseTabularNN):
                 f"{conditions!r}. Conditioning on several columns at once is not supported."
             )
         ((key, value),) = conditions.items()
+        if np.ndim(value) != 0 or isinstance(value, (set, frozenset, dict)):
+            raise ValueError(
+                f"conditions gives one value for column {key!r}, e.g. {{{key!r}: 'a'}}; "
+                f"got {value!r}. For rows with different values, call sample once per "
+                "value and concatenate the results."
+            )
         if not self._condition_blocks_:
             raise ValueError(
                 "This GANSampler was fitted without condition_columns; fit it with "
@@ -630,41 +666,45 @@ class GANSampler(BaseTabularNN):
         Parameters
         ----------
         n_samples : int
-            Number of rows, at least 1.
+            Number of rows, at least 1 (a bool is not accepted).
         y : scalar, array-like of shape (n_samples,) or None, default=None
-            Classes of the rows (models fitted with ``y``). ``None`` draws classes
-            with their training frequencies.
+            Classes of the rows (models fitted with ``y``), each one of ``classes_``
+            exactly (``'1'`` is not class ``1``). ``None`` draws classes with their
+            training frequencies.
         conditions : dict or None, default=None
-            ``{column: value}`` for one of ``condition_columns_``: every row gets
-            that value and the other columns are generated given it.
+            ``{column: value}`` for one of ``condition_columns_``, with one value
+            (a scalar): every row gets that value and the other columns are
+            generated given it.
         random_state : int, RandomState instance or None, default=None
-            Seeds the draw; ``None`` uses a seed derived from the model's
-            ``random_state``, so repeated calls give the same rows.
+            Seeds the draw: the same seed gives the same rows. ``None`` continues the
+            model's sampling stream, so successive calls give new rows, reproducibly
+            from the model's seed (:meth:`reset_sampling` rewinds it; see Notes).
 
         Returns
         -------
         rows : DataFrame or ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
+        n_samples = check_n_samples(n_samples)
         target = None if conditions is None else self._condition_target(conditions)
-        rng = check_random_state(self._seed_ if random_state is None else random_state)
-        if self.classes_ is not None and y is None:
-            y = rng.choice(self.classes_, size=n_samples, p=self.class_prior_)
-        codes = self._class_codes(y, n_samples)
-        parts = []
-        for start in range(0, n_samples, _SAMPLE_BATCH):
-            n = min(_SAMPLE_BATCH, n_samples - start)
-            batch_codes = None if codes is None else codes[start : start + n]
-            block, category = (None, None) if target is None else target
-            cond = self._spec_.draw(n, batch_codes, rng, block=block, category=category)
-            values = self._generate(cond, rng)
-            if target is not None:
-                b = self._condition_blocks_[block]
-                values[:, b.start : b.stop] = 0.0
-                values[:, b.start + category] = 1.0
-            parts.append(self.encoder_._inverse(values, random_state=rng))
+        codes = None
+        if self.classes_ is None or y is not None:
+            codes = self._class_codes(y, n_samples)  # checked before any draw
+        with self._sampling_rng(random_state) as rng:
+            if self.classes_ is not None and y is None:  # at the training frequencies
+                codes = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
+            parts = []
+            for start in range(0, n_samples, _SAMPLE_BATCH):
+                n = min(_SAMPLE_BATCH, n_samples - start)
+                batch_codes = None if codes is None else codes[start : start + n]
+                block, category = (None, None) if target is None else target
+                cond = self._spec_.draw(n, batch_codes, rng, block=block, category=category)
+                values = self._generate(cond, rng)
+                if target is not None:
+                    b = self._condition_blocks_[block]
+                    values[:, b.start : b.stop] = 0.0
+                    values[:, b.start + category] = 1.0
+                parts.append(self.encoder_._inverse(values, random_state=rng))
         if isinstance(parts[0], pd.DataFrame):
             return pd.concat(parts, ignore_index=True)
         return np.concatenate(parts, axis=0)

@@ -8,13 +8,23 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import _fit_context
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer
-from sklearn_ganae._resampling import check_labels, fit_classes, fit_resample_conditional
+from sklearn_ganae._base import (
+    BaseTabularNN,
+    BaseTabularTransformer,
+    SamplingStreamMixin,
+    atomic_fit,
+    check_n_samples,
+)
+from sklearn_ganae._resampling import (
+    check_labels,
+    fit_classes,
+    fit_resample_conditional,
+    label_codes,
+)
 from sklearn_ganae._training import TabularNet
 from sklearn_ganae.nn import VariationalAutoencoder, gaussian_kl, negative_log_likelihood
 from sklearn_ganae.nn._modules import _ACTIVATIONS
@@ -71,7 +81,7 @@ class _VAENet(TabularNet):
         return (nll + self.kl_weight() * kl).mean()
 
 
-class VAETransformer(BaseTabularTransformer):
+class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
     """A beta-variational autoencoder for mixed-type tables.
 
     The table is encoded by a :class:`~sklearn_ganae.TabularEncoder`; an encoder
@@ -89,7 +99,8 @@ class VAETransformer(BaseTabularTransformer):
     Parameters
     ----------
     n_components : int, default=8
-        Latent dimension.
+        Latent dimension; at most the width of the encoded table (as for
+        :class:`AutoencoderTransformer`).
     hidden_layer_sizes : tuple of int, default=(128, 128)
         Hidden layers of the encoder; the decoder mirrors them.
     activation : str, default="relu"
@@ -131,7 +142,8 @@ class VAETransformer(BaseTabularTransformer):
     n_iter_no_change : int, default=10
     device : {"cpu", "cuda", "auto"} or str, default="cpu"
     random_state : int, RandomState instance or None, default=None
-        Seeds training, and :meth:`sample` when it gets no ``random_state``.
+        Seeds training, and the model's sampling stream: the seed of the successive
+        :meth:`sample` calls that get no ``random_state`` (see Notes).
     verbose : int, default=0
     warm_start : bool, default=False
         See :class:`AutoencoderTransformer` for these training parameters.
@@ -165,6 +177,17 @@ class VAETransformer(BaseTabularTransformer):
 
     Notes
     -----
+    Sampling: each fitted model has one random stream. Successive calls of
+    :meth:`sample` (and of ``inverse_transform(..., stochastic=True)``) without
+    ``random_state`` continue it, so they never repeat each other, and the stream
+    starts from the model's seed at each fit, so two models fitted with the same
+    ``random_state`` give the same sequence of calls; :meth:`reset_sampling` rewinds it
+    (as SDV's ``reset_sampling()`` does). A call with ``random_state`` gives the rows
+    of that seed and leaves the stream alone. scikit-learn's
+    :meth:`~sklearn.mixture.GaussianMixture.sample` differs: it draws from the
+    estimator's ``random_state`` at each call, so with an int it repeats its rows.
+    A pickled model keeps its place in the stream.
+
     :meth:`score_samples` estimates each row's ELBO with 16 posterior draws that
     reuse the same standard-normal noise for every row, seeded by the model, so a
     row's score does not depend on the other rows or on the call. It is a
@@ -306,15 +329,22 @@ class VAETransformer(BaseTabularTransformer):
         return np.hstack([Z, self._one_hot(y)])
 
     def _one_hot(self, y):
-        codes = np.searchsorted(self.classes_, y)
+        """One-hot of labels that are values of ``classes_``."""
+        return self._one_hot_codes(np.searchsorted(self.classes_, y))
+
+    def _one_hot_codes(self, codes):
         out = np.zeros((len(codes), len(self.classes_)), dtype=np.float32)
         out[np.arange(len(codes)), codes] = 1.0
         return out
 
     # --- fitting -----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
+    @atomic_fit
     def fit(self, X, y=None):
         """Fit the encoding and train the VAE (a conditional one when ``y`` is given).
+
+        A fit that fails (an exception, divergence, Ctrl-C) leaves the model as it was
+        before the call: fitted as before, or unfitted.
 
         Parameters
         ----------
@@ -338,14 +368,14 @@ class VAETransformer(BaseTabularTransformer):
         y, self.classes_, self.class_prior_ = fit_classes(
             y, X, warm, getattr(self, "classes_", None)
         )
-        if self.batch_norm and getattr(X, "shape", (2,))[0] == 1:
-            raise ValueError("batch_norm=True cannot be fitted on n_samples=1; pass more rows.")
         Z = self._fit_network(X, y)
         with torch.no_grad():
             means = self._posterior_means(self._training_data(Z, y))
         self.n_active_components_ = int(np.sum(means.var(axis=0) > ACTIVE_UNIT_THRESHOLD))
+        self._sample_calls_ = 0  # the sampling stream starts anew with each fit
         return self
 
+    @atomic_fit
     def fit_resample(self, X, y):
         """Fit a conditional VAE on ``(X, y)`` and add generated rows per class.
 
@@ -355,12 +385,16 @@ class VAETransformer(BaseTabularTransformer):
         ``AEAugmenter(strategy="posterior")`` instead.
 
         The number of rows added per class follows ``sampling_strategy``
-        (imbalanced-learn's forms); the rows come back in ``X``'s schema.
+        (imbalanced-learn's forms); the rows come back in ``X``'s schema. They are
+        the first call of the fitted model's sampling stream (see Notes), so a seeded
+        model gives the same rows at each ``fit_resample``. The outputs are new
+        objects, also when no row is added; ``X`` and ``y`` are not modified.
 
         Parameters
         ----------
         X : {array-like, DataFrame} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
+            Class labels, one per row (a single column is accepted).
 
         Returns
         -------
@@ -384,7 +418,7 @@ class VAETransformer(BaseTabularTransformer):
                     "fitted with class labels: fit(X, y)."
                 )
             return np.zeros((n, 0), dtype=np.float32)
-        return self._one_hot(self._check_labels(y, n))
+        return self._one_hot_codes(label_codes(self.classes_, y, n))
 
     def _check_labels(self, y, n):
         return check_labels(self.classes_, y, n)
@@ -444,7 +478,8 @@ class VAETransformer(BaseTabularTransformer):
             ``True``: draw categories, missingness and continuous noise from the
             decoder's likelihood.
         random_state : int, RandomState instance or None, default=None
-            Seeds the draws when ``stochastic=True``.
+            Seeds the draws when ``stochastic=True``; ``None`` continues the model's
+            sampling stream (shared with :meth:`sample`, see Notes).
 
         Returns
         -------
@@ -458,8 +493,10 @@ class VAETransformer(BaseTabularTransformer):
                 f"columns, got {codes.shape[1]}."
             )
         conditions = self._conditions(y, len(codes))
-        rng = check_random_state(random_state) if stochastic else None
-        return self._decode(codes, conditions, rng)
+        if not stochastic:
+            return self._decode(codes, conditions, None)
+        with self._sampling_rng(random_state) as rng:
+            return self._decode(codes, conditions, rng)
 
     def _decode(self, codes, conditions, rng):
         module = self.net_.module_
@@ -485,13 +522,15 @@ class VAETransformer(BaseTabularTransformer):
         Parameters
         ----------
         n_samples : int
-            Number of rows, at least 1.
+            Number of rows, at least 1 (a bool is not accepted).
         y : scalar, array-like of shape (n_samples,) or None, default=None
-            Classes of the rows (conditional models only). ``None`` draws classes
+            Classes of the rows (conditional models only), each one of
+            ``classes_`` exactly (``'1'`` is not class ``1``). ``None`` draws classes
             with their training frequencies.
         random_state : int, RandomState instance or None, default=None
-            Seeds the draw; ``None`` uses a seed derived from the model's
-            ``random_state``, so repeated calls give the same rows.
+            Seeds the draw: the same seed gives the same rows. ``None`` continues the
+            model's sampling stream, so successive calls give new rows, reproducibly
+            from the model's seed (:meth:`reset_sampling` rewinds it; see Notes).
 
         Returns
         -------
@@ -499,17 +538,19 @@ class VAETransformer(BaseTabularTransformer):
             In the fitted table's schema.
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}.")
-        rng = check_random_state(self._seed_ if random_state is None else random_state)
-        if self.classes_ is not None and y is None:
-            y = rng.choice(self.classes_, size=n_samples, p=self.class_prior_)
-        conditions = self._conditions(y, n_samples)
-        parts = []
-        for start in range(0, n_samples, _SAMPLE_BATCH):
-            n = min(_SAMPLE_BATCH, n_samples - start)
-            codes = rng.standard_normal((n, self.n_components)).astype(np.float32)
-            parts.append(self._decode(codes, conditions[start : start + n], rng))
+        n_samples = check_n_samples(n_samples)
+        conditions = None  # a conditional model without y: classes drawn below
+        if self.classes_ is None or y is not None:
+            conditions = self._conditions(y, n_samples)  # checked before any draw
+        with self._sampling_rng(random_state) as rng:
+            if conditions is None:  # classes at their training frequencies
+                codes = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
+                conditions = self._one_hot_codes(codes)
+            parts = []
+            for start in range(0, n_samples, _SAMPLE_BATCH):
+                n = min(_SAMPLE_BATCH, n_samples - start)
+                codes = rng.standard_normal((n, self.n_components)).astype(np.float32)
+                parts.append(self._decode(codes, conditions[start : start + n], rng))
         if isinstance(parts[0], pd.DataFrame):
             return pd.concat(parts, ignore_index=True)
         return np.concatenate(parts, axis=0)

@@ -53,6 +53,19 @@ def test_iterator_drop_last_and_no_target():
     assert all(len(xb) == 10 and yb is None for xb, yb in batches)
 
 
+def test_iterator_merges_a_one_row_last_batch():
+    # batch norm cannot train on one row: the training iterators add it to the batch before
+    ds = _dataset(n=21)
+    it = TensorBatchIterator(ds, batch_size=10, shuffle=True, merge_singleton=True)
+    batches = list(it)
+    assert len(it) == 2 and [len(b[0]) for b in batches] == [10, 11]
+    assert sorted(torch.cat([b[1] for b in batches]).tolist()) == list(range(21))
+    assert [len(b[0]) for b in TensorBatchIterator(ds, 10)] == [10, 10, 1]
+    assert [len(b[0]) for b in TensorBatchIterator(ds, 7, merge_singleton=True)] == [7, 7, 7]
+    one = TensorBatchIterator(_dataset(n=1), 10, merge_singleton=True)
+    assert len(one) == 1 and [len(b[0]) for b in one] == [1]
+
+
 def test_dataset_dtype_and_subset():
     ds = TableDataset(np.ones((5, 2), dtype=np.float64), np.array([0, 1, 0, 1, 1]))
     assert ds.X.dtype == torch.float32
