@@ -27,6 +27,7 @@ from sklearn_ganae._gan_training import (
     GANBatchIterator,
     GANData,
     GANNet,
+    check_detection_rows,
 )
 from sklearn_ganae._resampling import fit_classes, fit_resample_conditional, label_codes
 from sklearn_ganae._training import (
@@ -146,12 +147,16 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         Adam(W) learning rate, with ``betas=(0.5, 0.9)``.
     weight_decay : float, default=1e-6
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows; every ``validation_interval``
-        epochs, score the generator by the detection AUC of a classifier telling the
-        held-out rows from generated ones; stop after ``n_iter_no_change`` checks
-        without improvement and restore the best generator. GAN losses do not say
-        when samples are good; this does. The held-out rows are split off before the
-        pretraining autoencoder (if any) is trained.
+        Hold out ``validation_fraction`` of the rows (at least 100 rows: fewer raise
+        a ``ValueError``, as their detection AUC is noise); every
+        ``validation_interval`` epochs, score the generator by the detection AUC of a
+        classifier telling the held-out rows from 1,000 or more generated ones (below
+        0.5 counts as 0.5); stop after ``n_iter_no_change`` checks without an
+        improvement larger than twice the AUC's standard error, and restore the best
+        generator only when it is that clearly better than the last one. GAN losses
+        do not say when samples are good; this does. The held-out rows are split off
+        before the pretraining autoencoder (if any) is trained. Off by default: see
+        the early-stopping benchmark (``benchmarks/results/gan_early_stopping.md``).
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
         Checks without improvement before stopping.
@@ -569,6 +574,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         self._fit_rows, self._valid_part = np.arange(len(Z)), None
         if self.early_stopping:
             n_valid = ValidationSplit(self.validation_fraction)._check(len(Z))
+            check_detection_rows(n_valid, len(Z), self.validation_fraction)
             order = torch.randperm(len(Z)).numpy()
             self._fit_rows, valid = np.sort(order[n_valid:]), np.sort(order[:n_valid])
             self._valid_part = (Z[valid], None if codes is None else codes[valid])

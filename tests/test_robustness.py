@@ -199,7 +199,10 @@ def test_ctrl_c_during_gan_pretraining_propagates(Xy, monkeypatch):
 
 def test_ctrl_c_during_the_gans_detection_check_propagates(Xy, monkeypatch):
     X, _ = Xy
-    gan = GANSampler(**{**GAN, "early_stopping": True, "validation_interval": 1})
+    monkeypatch.setattr("sklearn_ganae._gan_training.MIN_DETECTION_ROWS", 5)  # a small table
+    gan = GANSampler(
+        **{**GAN, "early_stopping": True, "validation_interval": 1}
+    )
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -225,6 +228,7 @@ def test_ctrl_c_during_an_early_stopping_check_propagates(Xy, monkeypatch):
 
 def test_gan_early_stopping_stops_without_keyboard_interrupt(Xy, monkeypatch):
     X, _ = Xy
+    monkeypatch.setattr("sklearn_ganae._gan_training.MIN_DETECTION_ROWS", 5)  # a small table
     # a detection AUC that never improves: the second check stops training
     monkeypatch.setattr("sklearn_ganae._gan_training.detection_auc", lambda *a, **k: 0.9)
     gan = GANSampler(

