@@ -10,20 +10,37 @@ vectorisable form:
 - a categorical column becomes int64 codes shared by all the tables (``pd.factorize``
   on their concatenation), a missing value being a category of its own.
 
-Column kinds follow :class:`~sklearn_ganae.TabularEncoder`'s ``"auto"`` rule:
-``category``, ``object``, ``string`` and ``bool`` dtypes are categorical, everything
-else (numbers, and datetimes, read as seconds) is continuous.
+Column kinds follow :class:`~sklearn_ganae.TabularEncoder`'s ``"auto"`` rule
+(``category``, ``object``, ``string`` and ``bool`` dtypes are categorical, everything
+else is continuous), refined by the encoder's column roles (:func:`infer_role`, or the
+user's ``column_roles``): an ``"identifier"`` column is left out of the comparison (its
+values are kept aside, for the identifier-copy rate), a ``"datetime"`` column
+(datetime64 of any unit or time zone, timedelta64, date objects, ISO 8601 strings) is
+continuous, read as seconds since the Unix epoch (timedeltas: seconds), and a
+``"high_cardinality"`` column is categorical.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import numbers
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from sklearn_ganae._columns import (
+    BOOLEAN_ROLE,
+    CATEGORICAL_ROLE,
+    DATETIME_ROLE,
+    HIGH_CARDINALITY_ROLE,
+    IDENTIFIER_ROLE,
+    ROLES,
+    canonical_role,
+    infer_role,
+)
 from sklearn_ganae.tabular import _is_categorical_dtype
 
 #: one-hot columns kept per categorical column in distance and classifier features
@@ -47,6 +64,15 @@ class Tables:
         tables (a missing value has a code of its own).
     categories : list of ndarray
         The category of each code, per categorical column (object arrays).
+    roles : list of str
+        The role of each compared column (``"continuous"``, ``"integer"``,
+        ``"boolean"``, ``"categorical"``, ``"datetime"``, ``"high_cardinality"``).
+    column_roles : dict of str to str
+        The role of every column of the reference table, the skipped ones included.
+    skipped : dict of str to str
+        The columns left out of the comparison (identifiers), with the reason.
+    identifiers : dict of str to dict
+        The skipped identifier columns: name -> {table role: Series of its values}.
     """
 
     columns: list
@@ -54,6 +80,10 @@ class Tables:
     numeric: dict = field(default_factory=dict)
     codes: dict = field(default_factory=dict)
     categories: list = field(default_factory=list)
+    roles: list = field(default_factory=list)
+    column_roles: dict = field(default_factory=dict)
+    skipped: dict = field(default_factory=dict)
+    identifiers: dict = field(default_factory=dict)
 
     @property
     def num_idx(self) -> np.ndarray:
@@ -84,6 +114,29 @@ class Tables:
         new_role = new_role or role
         self.numeric[new_role] = self.numeric[role][rows]
         self.codes[new_role] = self.codes[role][rows]
+
+    def view(self, roles: list[str], rename: dict | None = None) -> Tables:
+        """A shallow copy holding some table roles (renamed), safe to subsample."""
+        rename = rename or {}
+        out = Tables(
+            columns=self.columns,
+            categorical=self.categorical,
+            categories=self.categories,
+            roles=self.roles,
+            column_roles=self.column_roles,
+            skipped=self.skipped,
+        )
+        for role in roles:
+            out.numeric[rename.get(role, role)] = self.numeric[role]
+            out.codes[rename.get(role, role)] = self.codes[role]
+        out.identifiers = {
+            name: {rename.get(r, r): values[r] for r in roles if r in values}
+            for name, values in self.identifiers.items()
+        }
+        return out
+
+    def high_cardinality(self, j: int) -> bool:
+        return bool(self.roles) and self.roles[j] == HIGH_CARDINALITY_ROLE
 
 
 def _position(indices: np.ndarray, j: int) -> int:
@@ -193,6 +246,134 @@ def resolve_categorical(frame: pd.DataFrame, categorical_features, role: str) ->
     return mask
 
 
+_GIVEN = "given in column_roles"
+
+
+def _check_column_roles(column_roles, names: list[str], role: str) -> dict[int, str]:
+    """``column_roles`` as {position: canonical role}, checked against ``names``."""
+    if column_roles is None:
+        return {}
+    if not isinstance(column_roles, dict):
+        raise ValueError(
+            "column_roles must be a dict of column name (or position) to role, e.g. "
+            f"{{'customer_id': 'identifier'}}, or None; got {column_roles!r}."
+        )
+    out = {}
+    for key, value in column_roles.items():
+        canonical = canonical_role(value)
+        if canonical is None:
+            raise ValueError(
+                f"column_roles[{key!r}] = {value!r} is not a role; use one of {list(ROLES)} "
+                "(or the aliases 'text' for 'high_cardinality', 'id' for 'identifier', "
+                "'date' for 'datetime')."
+            )
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            if not -len(names) <= key < len(names):
+                raise ValueError(
+                    f"column_roles has the column position {key}, out of range for the "
+                    f"{len(names)} columns of {role}."
+                )
+            out[int(key) % len(names)] = canonical
+        elif str(key) in names:
+            out[names.index(str(key))] = canonical
+        else:
+            raise ValueError(
+                f"column_roles names the column {key!r}, which is not a column of {role}; "
+                f"its columns are {names}."
+            )
+    return out
+
+
+def resolve_roles(
+    frame: pd.DataFrame, mask: np.ndarray, column_roles, *, is_frame: bool, role: str
+) -> tuple[list[str], list[str]]:
+    """The role and its reason for every column of the reference table.
+
+    ``column_roles`` wins; the other columns get :class:`~sklearn_ganae.TabularEncoder`'s
+    inference (:func:`~sklearn_ganae._columns.infer_role`), with ``mask`` as its
+    ``categorical`` input. As in the encoder, identifiers and dates are only inferred
+    for named columns (``is_frame``).
+    """
+    names = [str(c) for c in frame.columns]
+    overrides = _check_column_roles(column_roles, names, role)
+    roles, reasons = [], []
+    for j, name in enumerate(names):
+        if j in overrides:
+            roles.append(overrides[j])
+            reasons.append(_GIVEN)
+            continue
+        series = frame.iloc[:, j]
+        try:
+            found, reason = infer_role(series, name, is_frame=is_frame, categorical=bool(mask[j]))
+        except TypeError as exc:  # unhashable values (lists, dicts) in a column
+            first = next((v for v in series if not _is_missing(v)), None)
+            raise TypeError(
+                f"Column {name!r} of {role} holds {type(first).__name__} objects, which "
+                f"cannot be compared ({exc}); values must be numbers, strings or dates."
+            ) from None
+        roles.append(found)
+        reasons.append(reason)
+    return roles, reasons
+
+
+def _is_missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _seconds(values: np.ndarray) -> np.ndarray:
+    """datetime64 (seconds since the epoch) or timedelta64 (seconds) as float64; NaT: NaN."""
+    if values.dtype.kind == "M":
+        values = values - np.datetime64(0, "s")
+    return (values / np.timedelta64(1, "s")).astype(np.float64)
+
+
+def _datetime_values(series: pd.Series, name: str, role: str) -> np.ndarray:
+    """A date, datetime or timedelta column as float64 seconds (NaN = missing).
+
+    Datetimes count seconds since 1970-01-01 UTC: an aware value is converted to UTC, a
+    naive one read as UTC (so that an aware real column and a naive synthetic one, or
+    ISO strings and datetime64, compare on one scale). Timedeltas count seconds.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_timedelta64_dtype(dtype):
+        return _seconds(series.to_numpy())
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        if getattr(dtype, "tz", None) is not None:
+            series = series.dt.tz_convert(None)
+        return _seconds(series.to_numpy())
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    observed = series[~pd.isna(series)]
+    if not len(observed):
+        return np.full(len(series), np.nan)
+    first = observed.iloc[0]
+    try:
+        if isinstance(first, (_dt.timedelta, np.timedelta64)):
+            return _seconds(pd.to_timedelta(series).to_numpy())
+        if isinstance(first, str):
+            try:
+                parsed = pd.to_datetime(series, format="ISO8601", utc=True)
+            except (ValueError, TypeError):
+                with warnings.catch_warnings():  # "could not infer format"
+                    warnings.simplefilter("ignore", UserWarning)
+                    parsed = pd.to_datetime(series, format="mixed", utc=True)
+        elif isinstance(first, (_dt.date, np.datetime64)):
+            parsed = pd.to_datetime(series, utc=True)
+        else:
+            raise TypeError(f"{type(first).__name__} values such as {first!r}")
+        return _seconds(parsed.dt.tz_convert(None).to_numpy())
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(
+            f"Column {name!r} is a date column (role 'datetime', from the reference "
+            f"table) but the values of {role} cannot be read as dates or timedeltas: "
+            f"{exc}. Give it dates, datetimes, timedeltas or ISO 8601 strings, or another "
+            f"role with column_roles={{{name!r}: 'categorical'}}."
+        ) from None
+
+
 def _numeric_values(series: pd.Series, name: str, role: str) -> np.ndarray:
     dtype = series.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype):
@@ -251,15 +432,22 @@ def prepare(
     tables: dict,
     *,
     categorical_features="auto",
+    column_roles=None,
     allow_all_missing: tuple[str, ...] = ("synthetic",),
 ) -> Tables:
     """Validate and align ``tables`` (role -> data, the first is the reference).
 
+    Column roles come from ``column_roles`` or from the reference table
+    (:func:`resolve_roles`); identifier columns are set aside (``Tables.skipped``,
+    ``Tables.identifiers``), dates become seconds.
+
     Raises ``ValueError`` for empty tables, tables whose columns do not match the
     reference's (naming the missing and extra columns), duplicated names, infinite
-    values, non-numeric values in a continuous column, and columns that are entirely
-    missing in a table whose role is not in ``allow_all_missing`` (there is nothing to
-    compare in them). The inputs are never modified.
+    values, non-numeric values in a continuous column, unreadable dates, a
+    ``column_roles`` entry with an unknown column or role, a reference table whose
+    columns are all identifiers, and compared columns that are entirely missing in a
+    table whose role is not in ``allow_all_missing`` (there is nothing to compare in
+    them). The inputs are never modified.
     """
     roles = list(tables)
     ref_role = roles[0]
@@ -278,21 +466,64 @@ def prepare(
             )
         frames[role] = _align(ref, frame, ref_role, role)
     mask = resolve_categorical(ref, categorical_features, ref_role)
-    out = Tables(columns=list(ref.columns), categorical=mask)
+    col_roles, reasons = resolve_roles(
+        ref,
+        mask,
+        column_roles,
+        is_frame=isinstance(tables[ref_role], pd.DataFrame),
+        role=ref_role,
+    )
+    all_names = [str(c) for c in ref.columns]
+    declared = {j for j, why in enumerate(reasons) if why == _GIVEN}
+    keep = [j for j, r in enumerate(col_roles) if r != IDENTIFIER_ROLE]
+    if not keep:
+        raise ValueError(
+            f"Every column of {ref_role} is an identifier ({dict(zip(all_names, reasons))}): "
+            "there is nothing to compare. Give some of them another role with "
+            f"column_roles, e.g. column_roles={{{all_names[0]!r}: 'categorical'}}."
+        )
+    # the kind of each kept column: categorical for categories, booleans typed or
+    # declared as such, and high-cardinality columns; continuous for the rest (dates too)
+    kinds = np.array(
+        [
+            col_roles[j] in (CATEGORICAL_ROLE, HIGH_CARDINALITY_ROLE)
+            or (col_roles[j] == BOOLEAN_ROLE and (bool(mask[j]) or j in declared))
+            for j in keep
+        ],
+        dtype=bool,
+    )
+    out = Tables(
+        columns=[ref.columns[j] for j in keep],
+        categorical=kinds,
+        roles=[col_roles[j] for j in keep],
+        column_roles=dict(zip(all_names, col_roles)),
+        skipped={
+            all_names[j]: f"{col_roles[j]}: {reasons[j]}"
+            for j in range(len(col_roles))
+            if col_roles[j] == IDENTIFIER_ROLE
+        },
+    )
+    for j in range(len(col_roles)):
+        if col_roles[j] == IDENTIFIER_ROLE:
+            out.identifiers[all_names[j]] = {r: f.iloc[:, j] for r, f in frames.items()}
     names = out.names
     num_idx, cat_idx = out.num_idx, out.cat_idx
     for role, frame in frames.items():
         n = frame.shape[0]
         numeric = np.empty((n, len(num_idx)), dtype=np.float64)
         for k, j in enumerate(num_idx):
-            numeric[:, k] = _numeric_values(frame.iloc[:, j], names[j], role)
+            column = frame.iloc[:, keep[j]]
+            if out.roles[j] == DATETIME_ROLE:
+                numeric[:, k] = _datetime_values(column, names[j], role)
+            else:
+                numeric[:, k] = _numeric_values(column, names[j], role)
         out.numeric[role] = numeric
     # categorical codes shared by all tables
     sizes = [frames[r].shape[0] for r in roles]
     bounds = np.cumsum([0, *sizes])
     codes = {r: np.empty((frames[r].shape[0], len(cat_idx)), dtype=np.int64) for r in roles}
     for k, j in enumerate(cat_idx):
-        joined = np.concatenate([_categorical_values(frames[r].iloc[:, j]) for r in roles])
+        joined = np.concatenate([_categorical_values(frames[r].iloc[:, keep[j]]) for r in roles])
         col_codes, uniques = pd.factorize(joined, use_na_sentinel=False)
         out.categories.append(np.asarray(uniques, dtype=object))
         for i, r in enumerate(roles):
@@ -305,7 +536,7 @@ def prepare(
         empty = []
         for j in range(len(names)):
             values = out.column(role, j)
-            if mask[j]:
+            if out.categorical[j]:
                 nan_code = _nan_code(out.categories[_position(cat_idx, j)])
                 if nan_code is not None and np.all(values == nan_code):
                     empty.append(names[j])
@@ -322,6 +553,38 @@ def prepare(
 def _nan_code(categories: np.ndarray) -> int | None:
     missing = np.flatnonzero(pd.isna(categories))
     return int(missing[0]) if missing.size else None
+
+
+def identifier_keys(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Comparable text keys of an identifier column, and its observed (non-missing) mask.
+
+    Integral numbers are written as integers, so that ``7``, ``7.0`` (an integer
+    column with missing values) and ``"7"`` (read from a file) are one identifier.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    observed = ~pd.isna(series).to_numpy()
+    values = series[observed]
+    dtype = values.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        numbers_ = values.to_numpy(dtype=np.float64)
+        integral = np.isfinite(numbers_) & (numbers_ == np.round(numbers_))
+        keys = values.astype(str).to_numpy(dtype=object)
+        if integral.any():
+            keys[integral] = numbers_[integral].astype(np.int64).astype(str)
+    else:
+        keys = values.astype(str).to_numpy(dtype=object)
+    return keys, observed
+
+
+def check_target_compared(target, data: Tables) -> None:
+    """Raise a ``ValueError`` when ``target`` is a skipped (identifier) column."""
+    if str(target) in data.skipped and target not in data.columns:
+        raise ValueError(
+            f"The target column {target!r} is an identifier ({data.skipped[str(target)]}) "
+            "and is left out of the comparison; choose another target, or give it "
+            f"another role with column_roles={{{str(target)!r}: 'categorical'}}."
+        )
 
 
 def check_target(target, tables: dict) -> None:

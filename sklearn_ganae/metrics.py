@@ -11,18 +11,26 @@ missing values, or 2-D arrays of numbers):
 - **Utility**: :func:`ml_efficacy` (train on synthetic rows, test on held-out real rows,
   next to training on the real rows).
 - **Privacy**: :func:`privacy_scores` (distance to the closest training record against
-  held-out real rows, exact copies, nearest-neighbour distance ratio).
+  held-out real rows, exact copies, nearest-neighbour distance ratio, rare training
+  values repeated, identifiers copied).
 - :func:`quality_report` gathers them in one :class:`QualityReport` with tables, a text
   summary and a figure (:meth:`QualityReport.plot`, through the ``plot`` extra).
 - :func:`make_quality_scorer` turns them into scikit-learn scorers, so that
   :class:`~sklearn.model_selection.GridSearchCV` can tune a generator on synthetic-data
   quality.
 
-Column kinds follow :class:`~sklearn_ganae.TabularEncoder`'s ``"auto"`` rule (``category``,
-``object``, ``string`` and ``bool`` dtypes are categorical), the synthetic table's columns
-are matched to the real one's by name, and no input is ever modified. Column shapes and
-pair trends are the measures of SDMetrics' ``QualityReport`` (``ColumnShapes``,
-``ColumnPairTrends``); where the two differ on purpose, the function says so in its Notes.
+Columns take the roles :class:`~sklearn_ganae.TabularEncoder` gives them (or those in
+``column_roles``), so that tables exported from a database work as they are:
+identifier columns (row numbers, customer ids, e-mail addresses) are left out of the
+comparison and checked for copies instead; date columns (datetime64 of any unit or
+time zone, timedeltas, date objects, ISO 8601 strings) are continuous, read as
+seconds; high-cardinality columns (free text, more than 100 levels) are categorical
+in the column shapes and left out of the pair trends. The other kinds follow the
+encoder's ``"auto"`` rule (``category``, ``object``, ``string`` and ``bool`` dtypes are
+categorical). The synthetic table's columns are matched to the real one's by name,
+and no input is ever modified. Column shapes and pair trends are the measures of
+SDMetrics' ``QualityReport`` (``ColumnShapes``, ``ColumnPairTrends``); where the two
+differ on purpose, the function says so in its Notes.
 """
 
 from __future__ import annotations
@@ -45,7 +53,9 @@ from sklearn_ganae._metrics_data import (
     Tables,
     check_int,
     check_target,
+    check_target_compared,
     encode,
+    identifier_keys,
     prepare,
     subsample,
 )
@@ -124,7 +134,9 @@ def _column_shapes(data: Tables, a: str = "real", b: str = "synthetic") -> pd.Da
     return out
 
 
-def column_shapes(real, synthetic, *, categorical_features="auto") -> pd.DataFrame:
+def column_shapes(
+    real, synthetic, *, categorical_features="auto", column_roles=None
+) -> pd.DataFrame:
     """Per column similarity of the real and synthetic marginal distributions.
 
     Continuous columns score ``1 - D``, with ``D`` the two-sample Kolmogorov-Smirnov
@@ -144,11 +156,22 @@ def column_shapes(real, synthetic, *, categorical_features="auto") -> pd.DataFra
         Which columns are categorical: ``"auto"`` takes ``category``, ``object``,
         ``string`` and ``bool`` columns of ``real`` (as
         :class:`~sklearn_ganae.TabularEncoder`); or names, indices or a boolean mask.
+    column_roles : dict or None, default=None
+        Column roles that override the inference, by column name or position, as in
+        :class:`~sklearn_ganae.TabularEncoder`: ``{"zip": "categorical",
+        "order_no": "identifier"}``, with the roles ``"continuous"``, ``"integer"``,
+        ``"boolean"``, ``"categorical"``, ``"datetime"``, ``"identifier"`` and
+        ``"high_cardinality"`` (alias ``"text"``). None: every role is inferred from
+        the first table with the encoder's rules (see its ``column_roles_``).
+        Identifier columns are left out, dates compared as continuous values,
+        high-cardinality columns as categorical ones. An unknown column or role
+        raises a ``ValueError`` naming it.
 
     Returns
     -------
-    shapes : DataFrame of shape (n_columns, 6)
-        ``column``, ``kind`` (``"continuous"``/``"categorical"``), ``metric``
+    shapes : DataFrame of shape (n_compared_columns, 6)
+        One row per compared column (identifier columns are left out): ``column``,
+        ``kind`` (``"continuous"``/``"categorical"``), ``metric``
         (``"KSComplement"``/``"TVComplement"``), ``score`` in [0, 1] (ideal 1: the
         same distribution), and ``missing_real``/``missing_synthetic``, the shares of
         missing values in [0, 1] (ideal: equal).
@@ -166,6 +189,14 @@ def column_shapes(real, synthetic, *, categorical_features="auto") -> pd.DataFra
     The missing rate of a continuous column is reported beside its score, not in it. A
     continuous column without any observed synthetic value scores 0.
 
+    Columns of real tables take the roles of :class:`~sklearn_ganae.TabularEncoder`:
+    identifier columns (row numbers, e-mail addresses: a generator makes fresh ones,
+    so their distributions never match) are left out of the result; date columns
+    (datetime64 of any unit or time zone, timedeltas, date objects, ISO 8601 strings)
+    are continuous, compared as seconds since 1970-01-01 UTC (timedeltas: seconds),
+    whatever the synthetic column's date type; high-cardinality columns (free text,
+    more than 100 levels) are categorical.
+
     Examples
     --------
     >>> import pandas as pd
@@ -178,7 +209,9 @@ def column_shapes(real, synthetic, *, categorical_features="auto") -> pd.DataFra
     1      c  TVComplement   0.75
     """
     data = prepare(
-        {"real": real, "synthetic": synthetic}, categorical_features=categorical_features
+        {"real": real, "synthetic": synthetic},
+        categorical_features=categorical_features,
+        column_roles=column_roles,
     )
     return _column_shapes(data)
 
@@ -197,13 +230,23 @@ def _correlations(values: np.ndarray, method: str) -> np.ndarray:
         return frame.corr(method=method).to_numpy()
 
 
-def _bin_codes(x: np.ndarray, n_bins: int) -> np.ndarray:
-    """Codes of ``n_bins`` equal-width bins of ``x``'s observed range; NaN is bin ``n_bins``.
-
-    The bins are those of ``np.histogram_bin_edges(x, n_bins)`` (the last one closed).
-    """
+def _bin_edges(x: np.ndarray, n_bins: int) -> np.ndarray:
+    """``n_bins + 1`` edges of equal-width bins of ``x``'s observed range."""
     observed = x[~np.isnan(x)]
-    edges = np.histogram_bin_edges(observed, bins=n_bins) if observed.size else np.zeros(2)
+    if not observed.size:
+        return np.zeros(n_bins + 1)
+    return np.histogram_bin_edges(observed, bins=n_bins)
+
+
+def _bin_codes(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Codes of the bins between ``edges``, the outer two open; NaN is the last code.
+
+    With ``n_bins = len(edges) - 1``: a value below ``edges[1]`` (below the range
+    included) is bin 0, one at or above ``edges[-2]`` (above the range included) is bin
+    ``n_bins - 1``, and a missing value is ``n_bins``. These are the bins of SDMetrics'
+    ``discretize_column`` (whose outer edges are -inf and inf).
+    """
+    n_bins = len(edges) - 1
     codes = np.searchsorted(edges[1:-1], x, side="right")
     codes[np.isnan(x)] = n_bins
     return codes.astype(np.int64)
@@ -239,12 +282,15 @@ def _column_pair_trends(
         if data.categorical[j]:
             discrete[j] = (data.column(a, j), data.column(b, j), data.n_categories(j))
         else:
-            # each table on its own range (as SDMetrics' ColumnPairTrends)
-            ca = _bin_codes(data.column(a, j), n_bins)
-            cb = _bin_codes(data.column(b, j), n_bins)
+            # both tables on the bins of a's (the real table's) range
+            edges = _bin_edges(data.column(a, j), n_bins)
+            ca = _bin_codes(data.column(a, j), edges)
+            cb = _bin_codes(data.column(b, j), edges)
             discrete[j] = (ca, cb, n_bins + 1)
     rows = []
     for i, j in combinations(range(len(data.columns)), 2):
+        if data.high_cardinality(i) or data.high_cardinality(j):
+            continue  # thousands of levels: a joint table of noise
         if not data.categorical[i] and not data.categorical[j]:
             ki, kj = np.searchsorted(num_idx, i), np.searchsorted(num_idx, j)
             ra, rb = float(corr_a[ki, kj]), float(corr_b[ki, kj])
@@ -281,6 +327,7 @@ def column_pair_trends(
     correlation: str = "pearson",
     n_bins: int = 10,
     categorical_features="auto",
+    column_roles=None,
 ) -> pd.DataFrame:
     """Per pair of columns, how well the synthetic rows keep the real trend between them.
 
@@ -289,8 +336,10 @@ def column_pair_trends(
       observed.
     - Two categorical columns, or one of each: contingency similarity ``1 - TVD`` of the
       two joint frequency tables, a continuous column being cut into ``n_bins``
-      equal-width bins of its range in each table (missing values a bin of their own)
-      and a missing category a category of its own.
+      equal-width bins of its range in the *real* table, the same bins in both tables
+      (a synthetic value beyond the real range falls in the outer bin on its side;
+      missing values are a bin of their own), and a missing category a category of
+      its own.
 
     Parameters
     ----------
@@ -304,6 +353,16 @@ def column_pair_trends(
         Number of bins of a continuous column in a mixed pair.
     categorical_features : "auto", array-like of str, int or bool, default="auto"
         Which columns are categorical (see :func:`column_shapes`).
+    column_roles : dict or None, default=None
+        Column roles that override the inference, by column name or position, as in
+        :class:`~sklearn_ganae.TabularEncoder`: ``{"zip": "categorical",
+        "order_no": "identifier"}``, with the roles ``"continuous"``, ``"integer"``,
+        ``"boolean"``, ``"categorical"``, ``"datetime"``, ``"identifier"`` and
+        ``"high_cardinality"`` (alias ``"text"``). None: every role is inferred from
+        the first table with the encoder's rules (see its ``column_roles_``).
+        Identifier columns are left out, dates compared as continuous values,
+        high-cardinality columns are left out (see Notes). An unknown column or role
+        raises a ``ValueError`` naming it.
 
     Returns
     -------
@@ -319,20 +378,32 @@ def column_pair_trends(
 
     Notes
     -----
-    These are SDMetrics' ``CorrelationSimilarity`` and ``ContingencySimilarity`` as its
-    ``ColumnPairTrends`` uses them. As there, a continuous column of a mixed pair is
-    binned on each table's own range: the pair score measures the relationship between
-    the columns, a shifted or stretched range being the business of
-    :func:`column_shapes`. Deliberate differences: the last bin is closed, as in
-    ``np.histogram``, and missing values of a continuous column form a bin of their own
-    (SDMetrics' ``np.digitize`` puts each table's maximum, together with the missing
-    values, in an extra bin: for a 0/1 column whose synthetic values are not exactly
-    0 and 1, say, the two scores can then differ by up to 0.5); a constant
-    synthetic column counts as uncorrelated (correlation 0) rather than making the pair
-    score undefined; and every pair counts (SDMetrics' ``QualityReport`` since 0.26
+    These are SDMetrics' ``CorrelationSimilarity`` and ``ContingencySimilarity``. A
+    continuous column of a mixed pair is binned as SDMetrics' ``ContingencySimilarity``
+    bins it when given ``continuous_column_names``: ``n_bins`` equal-width bins of the
+    real range, the outer ones open, applied to both tables. This is a deliberate
+    difference from SDMetrics' ``QualityReport`` (its ``ColumnPairTrends`` bins each
+    table on its own range), where a synthetic column shifted far from the real one
+    (every value off by a constant) keeps a perfect pair score while an unrelated one
+    loses: on the ``unemp`` column of AER's ``CollegeDistance`` table, shifted by 1
+    the mean score of its pairs with the categorical columns is 1.000 there and
+    0.817 here, shifted by 10 it is 0.977 there and 0.053 here. The two agree when
+    the synthetic range matches the real one. Other deliberate differences: missing
+    values of a continuous column form a bin of their own (SDMetrics'
+    ``QualityReport`` puts each table's maximum, together with the missing values, in
+    an extra bin: for a 0/1 column whose synthetic values are not exactly 0 and 1,
+    say, the two scores can then differ by up to 0.5); a constant synthetic column
+    counts as uncorrelated (correlation 0) rather than making the pair score
+    undefined; and every pair counts (SDMetrics' ``QualityReport`` since 0.26
     averages only pairs whose real correlation exceeds 0.5 or whose real Cramer's V
     exceeds 0.3, which the ``score`` column lets you reproduce). Contingency tables are
-    counted with ``np.bincount`` on combined integer codes.
+    counted with ``np.bincount`` on combined integer codes. The contingency score of a
+    mixed pair is not symmetric in the two tables: the first one's bins are used.
+
+    Columns take :class:`~sklearn_ganae.TabularEncoder`'s roles (see
+    :func:`column_shapes`): identifier columns are left out, dates are continuous, and
+    pairs with a high-cardinality column (free text, more than 100 levels) are left
+    out, their joint table being mostly cells seen once.
 
     Examples
     --------
@@ -354,7 +425,9 @@ def column_pair_trends(
     _check_correlation(correlation)
     check_int(n_bins, "n_bins", 1)
     data = prepare(
-        {"real": real, "synthetic": synthetic}, categorical_features=categorical_features
+        {"real": real, "synthetic": synthetic},
+        categorical_features=categorical_features,
+        column_roles=column_roles,
     )
     return _column_pair_trends(data, correlation, n_bins)
 
@@ -425,6 +498,7 @@ def detection_score(
     cv: int = 5,
     max_samples: int | None = 10_000,
     categorical_features="auto",
+    column_roles=None,
     random_state=None,
 ) -> float:
     """Cross-validated ROC AUC of a classifier telling real rows from synthetic ones.
@@ -455,6 +529,12 @@ def detection_score(
         ``random_state`` (None: all), which keeps large inputs to seconds.
     categorical_features : "auto", array-like of str, int or bool, default="auto"
         Which columns are categorical (see :func:`column_shapes`).
+    column_roles : dict or None, default=None
+        Column roles that override the inference, by column name or position (see
+        :func:`column_shapes`). Identifier columns are left out of the features;
+        dates are continuous features (seconds); a high-cardinality column is one-hot
+        encoded like any categorical column, over its 49 most frequent real values
+        plus one column shared by the others.
     random_state : int, RandomState instance or None, default=None
         Seeds the subsampling, the folds and the default classifier.
 
@@ -483,7 +563,9 @@ def detection_score(
     check_int(cv, "cv", 2)
     check_int(max_samples, "max_samples", 2, allow_none=True)
     data = prepare(
-        {"real": real, "synthetic": synthetic}, categorical_features=categorical_features
+        {"real": real, "synthetic": synthetic},
+        categorical_features=categorical_features,
+        column_roles=column_roles,
     )
     return _detection(data, estimator, cv, max_samples, check_random_state(random_state))
 
@@ -598,6 +680,7 @@ def ml_efficacy(
     scoring=None,
     max_samples: int | None = 50_000,
     categorical_features="auto",
+    column_roles=None,
     random_state=None,
 ) -> dict:
     """Train on synthetic rows, test on held-out real rows, next to training on real rows.
@@ -630,6 +713,12 @@ def ml_efficacy(
         At most this many training rows per model (drawn with ``random_state``).
     categorical_features : "auto", array-like of str, int or bool, default="auto"
         Which columns are categorical (see :func:`column_shapes`).
+    column_roles : dict or None, default=None
+        Column roles that override the inference, by column name or position (see
+        :func:`column_shapes`). Identifier columns are left out of the features (and
+        cannot be the target); dates are continuous features (seconds); a
+        high-cardinality column is one-hot encoded like any categorical column, over
+        its 49 most frequent training values plus one column shared by the others.
     random_state : int, RandomState instance or None, default=None
         Seeds the subsampling and the default models.
 
@@ -659,7 +748,8 @@ def ml_efficacy(
     check_int(max_samples, "max_samples", 2, allow_none=True)
     tables = {"train": train, "synthetic": synthetic, "test": test}
     check_target(target, tables)
-    data = prepare(tables, categorical_features=categorical_features)
+    data = prepare(tables, categorical_features=categorical_features, column_roles=column_roles)
+    check_target_compared(target, data)
     return _efficacy(
         data, target, task, estimator, scoring, max_samples, check_random_state(random_state)
     )
@@ -691,7 +781,49 @@ def _ratio(num: float, den: float) -> float:
     return 1.0 if num == 0 else np.inf
 
 
-def _privacy(data: Tables, max_samples, rng) -> dict:
+def _disclosure(data: Tables, train: str, synthetic: str, floor: int) -> dict:
+    """Rare training values repeated, and identifiers copied, by the synthetic rows.
+
+    A value of a categorical, boolean or high-cardinality column is *rare* when it is
+    seen at least once and fewer than ``floor`` times in ``train`` (a missing value
+    is not a value). Identifier values are compared as text (integral numbers as
+    integers). Rates are shares of all synthetic rows; counts are synthetic rows per
+    column, for the columns with at least one.
+    """
+    n = data.n_rows(synthetic)
+    leaked = np.zeros(n, dtype=bool)
+    leak_counts = {}
+    for k, j in enumerate(data.cat_idx):
+        cats = data.categories[k]
+        counts = np.bincount(data.codes[train][:, k], minlength=len(cats))
+        rare = (counts > 0) & (counts < floor) & ~np.asarray(pd.isna(cats), dtype=bool)
+        if not rare.any():
+            continue
+        hit = rare[data.codes[synthetic][:, k]]
+        if hit.any():
+            leak_counts[data.names[j]] = int(hit.sum())
+            leaked |= hit
+    copied = np.zeros(n, dtype=bool)
+    copy_counts = {}
+    for name, values in data.identifiers.items():
+        train_keys, _ = identifier_keys(values[train])
+        syn_keys, observed = identifier_keys(values[synthetic])
+        hit = np.zeros(n, dtype=bool)
+        hit[observed] = pd.Index(syn_keys, dtype=object).isin(train_keys)
+        if hit.any():
+            copy_counts[name] = int(hit.sum())
+            copied |= hit
+    return {
+        "rare_value_leak_rate": float(leaked.mean()) if n else 0.0,
+        "rare_value_leak_counts": leak_counts,
+        "identifier_copy_rate": float(copied.mean()) if n else 0.0,
+        "identifier_copy_counts": copy_counts,
+        "privacy_floor": int(floor),
+    }
+
+
+def _privacy(data: Tables, max_samples, rng, floor: int = 5) -> dict:
+    disclosure = _disclosure(data, "train", "synthetic", floor)
     ids = _row_ids(data, ["train", "synthetic", "holdout"])
     copies = float(np.isin(ids["synthetic"], ids["train"]).mean())
     copies_holdout = float(np.isin(ids["holdout"], ids["train"]).mean())
@@ -724,6 +856,7 @@ def _privacy(data: Tables, max_samples, rng) -> dict:
         nndr_holdout_median=h_nndr,
         nndr_ratio=_ratio(s_nndr, h_nndr) if not np.isnan(s_nndr) else np.nan,
     )
+    out.update(disclosure)
     return out
 
 
@@ -733,7 +866,9 @@ def privacy_scores(
     holdout,
     *,
     max_samples: int | None = 5_000,
+    privacy_floor: int = 5,
     categorical_features="auto",
+    column_roles=None,
     random_state=None,
 ) -> dict:
     """How close synthetic rows come to the training rows, against held-out real rows.
@@ -743,6 +878,14 @@ def privacy_scores(
     (standardised numbers, missing values at the mean plus a 0/1 indicator, one-hot
     categories over the 49 most frequent training categories plus one shared column);
     the held-out rows give the baseline that an honest generator matches.
+
+    Two disclosure rates need no baseline: the share of synthetic rows that repeat a
+    *rare* training value (seen fewer than ``privacy_floor`` times in ``train``) of a
+    categorical, boolean or high-cardinality (free-text) column, which can single out
+    a person; and the share of synthetic rows that copy a training identifier. Both
+    are 0 for the package's generators (:class:`~sklearn_ganae.TabularEncoder` never
+    samples a value below its own ``privacy_floor`` and regenerates identifiers
+    fresh).
 
     Parameters
     ----------
@@ -756,8 +899,15 @@ def privacy_scores(
         At most this many synthetic and held-out rows are measured (drawn with
         ``random_state``; None: all). The training rows are always all used, so that
         a copy of any of them is found; exact copies are counted over all rows.
+    privacy_floor : int, default=5
+        A categorical value seen fewer times than this in ``train`` is rare (as
+        :class:`~sklearn_ganae.TabularEncoder`'s ``privacy_floor``); ``1`` counts none.
     categorical_features : "auto", array-like of str, int or bool, default="auto"
         Which columns are categorical (see :func:`column_shapes`).
+    column_roles : dict or None, default=None
+        Column roles that override the inference, by column name or position (see
+        :func:`column_shapes`). Identifier columns are left out of the distances and
+        exact copies and measured by ``identifier_copy_rate``.
     random_state : int, RandomState instance or None, default=None
         Seeds the subsampling.
 
@@ -777,8 +927,23 @@ def privacy_scores(
           distance ratio (distance to the closest training row over distance to the
           second closest), in [0, 1]; near 0: a row sits on one training record.
         - ``nndr_ratio``: their ratio, in [0, inf); ideal 1 or above.
+        - ``rare_value_leak_rate``: share of synthetic rows holding at least one rare
+          training value (a value of a categorical, boolean or high-cardinality column
+          seen at least once and fewer than ``privacy_floor`` times in ``train``;
+          missing values do not count), in [0, 1]; ideal 0.
+        - ``rare_value_leak_counts``: dict, per column with at least one such row,
+          the number of synthetic rows repeating one of its rare values.
+        - ``identifier_copy_rate``: share of synthetic rows whose value in an
+          identifier column equals a value of that column in ``train`` (compared as
+          text, integral numbers as integers), in [0, 1]; ideal 0. 0 without
+          identifier columns.
+        - ``identifier_copy_counts``: dict, per identifier column with at least one
+          copy, the number of synthetic rows copying one of its values.
+        - ``privacy_floor``: the floor used.
 
         A ratio whose denominator is 0 is 1 when its numerator is 0 too, else infinity.
+        Exact copies and distances ignore identifier columns (a generator replaces
+        them), so that a copied row with a fresh identifier still counts as a copy.
 
     Examples
     --------
@@ -791,11 +956,13 @@ def privacy_scores(
     (1.0, 0.0)
     """
     check_int(max_samples, "max_samples", 1, allow_none=True)
+    check_int(privacy_floor, "privacy_floor", 1)
     data = prepare(
         {"train": train, "synthetic": synthetic, "holdout": holdout},
         categorical_features=categorical_features,
+        column_roles=column_roles,
     )
-    return _privacy(data, max_samples, check_random_state(random_state))
+    return _privacy(data, max_samples, check_random_state(random_state), privacy_floor)
 
 
 # ----------------------------------------------------------------------------------
@@ -869,18 +1036,28 @@ class QualityReport:
     detection : dict or None
         ``{"auc": ROC AUC in [0, 1], ideal 0.5; "score": 2 * (1 - max(auc, 0.5)) in
         [0, 1], ideal 1}`` from :func:`detection_score`, or None when not computed.
-    privacy : dict or None
-        The result of :func:`privacy_scores` (``real`` as the training rows), when a
-        holdout was given.
+    privacy : dict
+        With a holdout, the result of :func:`privacy_scores` (``real`` as the training
+        rows); without one, only its parts that need no baseline:
+        ``rare_value_leak_rate``, ``rare_value_leak_counts``, ``identifier_copy_rate``,
+        ``identifier_copy_counts`` and ``privacy_floor``.
     efficacy : dict or None
         The result of :func:`ml_efficacy` (``real`` as training rows, ``holdout`` as
         test rows), when a target was given.
     n_rows : dict
         Rows per table (``real``, ``synthetic`` and ``holdout`` when given).
     columns : list
-        The compared columns, in the real table's order.
+        The compared columns, in the real table's order (identifiers left out).
     categorical : ndarray of bool
-        Which columns were treated as categorical.
+        Which compared columns were treated as categorical.
+    column_roles : dict
+        The role of every column of the real table (compared or not), by name: as
+        :class:`~sklearn_ganae.TabularEncoder` infers it, or as given in
+        ``column_roles``.
+    skipped_columns : dict
+        The columns left out of the comparison (identifiers), by name, with the
+        reason (``"identifier: 100 distinct consecutive integers 1..100 (a row
+        number)"``). Their copies are measured by ``privacy["identifier_copy_rate"]``.
     timings : dict
         Seconds spent on each part.
     correlation : str
@@ -901,6 +1078,8 @@ class QualityReport:
         timings,
         marginals,
         correlation,
+        column_roles=None,
+        skipped_columns=None,
     ):
         self.column_shapes = column_shapes
         self.column_pairs = column_pairs
@@ -912,6 +1091,8 @@ class QualityReport:
         self.categorical = categorical
         self.timings = timings
         self.correlation = correlation
+        self.column_roles = dict(column_roles or {})
+        self.skipped_columns = dict(skipped_columns or {})
         self._marginals = marginals
         self.column_shapes_score = float(column_shapes["score"].mean())
         pair_scores = column_pairs["score"].dropna()
@@ -933,7 +1114,13 @@ class QualityReport:
             out["detection_auc"] = self.detection["auc"]
             out["detection"] = self.detection["score"]
         if self.privacy is not None:
-            out.update({f"privacy_{k}": v for k, v in self.privacy.items()})
+            out.update(
+                {
+                    f"privacy_{k}": v
+                    for k, v in self.privacy.items()
+                    if isinstance(v, float)  # not the per-column counts or the floor
+                }
+            )
         if self.efficacy is not None:
             for key in ("real", "synthetic", "difference", "relative"):
                 out[f"efficacy_{key}"] = self.efficacy[key]
@@ -954,14 +1141,29 @@ class QualityReport:
         """
         n_cat = int(self.categorical.sum())
         sizes = ", ".join(f"{k}: {v:,} rows" for k, v in self.n_rows.items())
+        skipped = f"; {len(self.skipped_columns)} skipped" if self.skipped_columns else ""
         lines = [
             "Synthetic data quality report",
             "=============================",
             f"{sizes}; {len(self.columns)} columns ({len(self.columns) - n_cat} continuous, "
-            f"{n_cat} categorical)",
-            "",
-            f"{'Fidelity':<60}{'score':>8}  {'range':<9}{'ideal'}",
+            f"{n_cat} categorical){skipped}",
         ]
+        if self.skipped_columns:
+            lines.append("Skipped columns (not compared; override with column_roles=...):")
+            lines += [f"  {name}: {why}" for name, why in self.skipped_columns.items()]
+        compared = {str(c) for c in self.columns}
+        dates = [n for n, r in self.column_roles.items() if r == "datetime" and n in compared]
+        if dates:
+            lines.append(f"Dates compared as continuous values (seconds): {', '.join(dates)}")
+        wide = [
+            n for n, r in self.column_roles.items() if r == "high_cardinality" and n in compared
+        ]
+        if wide:
+            lines.append(
+                "High-cardinality columns (compared as categorical; left out of pair trends): "
+                + ", ".join(wide)
+            )
+        lines += ["", f"{'Fidelity':<60}{'score':>8}  {'range':<9}{'ideal'}"]
 
         def row(label, value, rng="[0, 1]", ideal="1", fmt="{:8.3f}"):
             text = "     nan" if value is None or np.isnan(value) else fmt.format(value)
@@ -985,28 +1187,8 @@ class QualityReport:
                     "    (an AUC well below 0.5: synthetic rows sit so close to real rows that",
                     "    the classifier takes them for their real neighbours; see privacy)",
                 ]
-        if self.privacy is not None:
-            p = self.privacy
-            lines += ["", "Privacy (synthetic rows against the real rows; holdout = baseline)"]
-            lines.append(
-                f"  {'Exact copies of real rows: synthetic / holdout':<58}"
-                f"{p['exact_copies']:8.1%} / {p['exact_copies_holdout']:.1%}  "
-                "ideal: no more than the holdout"
-            )
-            ratio_ideal = ">= 1 (near 0: copies)"
-            row(
-                "DCR median ratio (synthetic / holdout)",
-                p["dcr_median_ratio"],
-                "[0, inf)",
-                ratio_ideal,
-            )
-            row("DCR 5th percentile ratio", p["dcr_p5_ratio"], "[0, inf)", ratio_ideal)
-            row("NNDR median ratio", p["nndr_ratio"], "[0, inf)", ">= 1")
-            lines.append(
-                f"    (median DCR synthetic {p['dcr_synthetic_median']:.3g}, holdout "
-                f"{p['dcr_holdout_median']:.3g}; 5th percentile {p['dcr_synthetic_p5']:.3g}, "
-                f"{p['dcr_holdout_p5']:.3g})"
-            )
+        if self.privacy:
+            self._privacy_lines(lines, row)
         if self.efficacy is not None:
             e = self.efficacy
             lines += [
@@ -1029,6 +1211,54 @@ class QualityReport:
                 name = f"{r['column_1']} / {r['column_2']}"
                 lines.append(f"  {name:<40}{r['score']:8.3f}  {r['metric']}")
         return "\n".join(lines)
+
+    def _privacy_lines(self, lines: list, row) -> None:
+        p = self.privacy
+        with_holdout = "exact_copies" in p
+        baseline = "; holdout = baseline" if with_holdout else ""
+        lines += ["", f"Privacy (synthetic rows against the real rows{baseline})"]
+        if with_holdout:
+            lines.append(
+                f"  {'Exact copies of real rows: synthetic / holdout':<58}"
+                f"{p['exact_copies']:8.1%} / {p['exact_copies_holdout']:.1%}  "
+                "ideal: no more than the holdout"
+            )
+            ratio_ideal = ">= 1 (near 0: copies)"
+            row(
+                "DCR median ratio (synthetic / holdout)",
+                p["dcr_median_ratio"],
+                "[0, inf)",
+                ratio_ideal,
+            )
+            row("DCR 5th percentile ratio", p["dcr_p5_ratio"], "[0, inf)", ratio_ideal)
+            row("NNDR median ratio", p["nndr_ratio"], "[0, inf)", ">= 1")
+            lines.append(
+                f"    (median DCR synthetic {p['dcr_synthetic_median']:.3g}, holdout "
+                f"{p['dcr_holdout_median']:.3g}; 5th percentile {p['dcr_synthetic_p5']:.3g}, "
+                f"{p['dcr_holdout_p5']:.3g})"
+            )
+
+        def per_column(counts):
+            if counts:
+                listed = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+                lines.append(f"    (synthetic rows per column: {listed})")
+
+        if "rare_value_leak_rate" in p:
+            row(
+                f"Rows repeating a rare real value (seen < {p['privacy_floor']} times)",
+                p["rare_value_leak_rate"],
+                ideal="0",
+                fmt="{:8.1%}",
+            )
+            per_column(p["rare_value_leak_counts"])
+        if "identifier_copy_rate" in p and self.skipped_columns:
+            row(
+                "Rows copying a real identifier",
+                p["identifier_copy_rate"],
+                ideal="0",
+                fmt="{:8.1%}",
+            )
+            per_column(p["identifier_copy_counts"])
 
     def __str__(self) -> str:
         return self.summary()
@@ -1063,16 +1293,30 @@ def quality_report(
     target=None,
     correlation: str = "pearson",
     detection: bool = True,
+    privacy_floor: int = 5,
     categorical_features="auto",
+    column_roles=None,
     random_state=None,
 ) -> QualityReport:
     """Evaluate synthetic rows against real ones: fidelity, and privacy and utility.
 
-    Always computes :func:`column_shapes`, :func:`column_pair_trends` and (unless
-    ``detection=False``) :func:`detection_score`; with a ``holdout`` also
+    Always computes :func:`column_shapes`, :func:`column_pair_trends`, (unless
+    ``detection=False``) :func:`detection_score`, and the rare-value and
+    identifier-copy rates of :func:`privacy_scores`; with a ``holdout`` all of
     :func:`privacy_scores` (``real`` as the training rows); with a ``target`` (which
     needs the holdout) also :func:`ml_efficacy` (trained on ``real`` and on
     ``synthetic``, tested on ``holdout``).
+
+    Real exported tables work as they are: every column gets the role
+    :class:`~sklearn_ganae.TabularEncoder` would give it (or the one in
+    ``column_roles``). Identifier columns (row numbers, customer ids, e-mail
+    addresses) are left out of every comparison, listed in the summary and in
+    :attr:`QualityReport.skipped_columns`, and checked for copies; date columns
+    (datetime64 of any unit or time zone, timedeltas, date objects, ISO 8601 strings)
+    are compared as continuous values; high-cardinality columns (free text, more than
+    100 levels) are compared as categorical columns in the shapes, left out of the
+    pair trends, and one-hot encoded over their 49 most frequent values plus one
+    shared column in detection, privacy distances and ML efficacy.
 
     Parameters
     ----------
@@ -1088,8 +1332,15 @@ def quality_report(
         Correlation coefficient of the continuous pairs.
     detection : bool, default=True
         Whether to run the (slowest) detection classifier.
+    privacy_floor : int, default=5
+        A categorical value seen fewer times than this in ``real`` is rare (see
+        :func:`privacy_scores`).
     categorical_features : "auto", array-like of str, int or bool, default="auto"
         Which columns are categorical (see :func:`column_shapes`).
+    column_roles : dict or None, default=None
+        Column roles that override the inference, by column name or position, e.g.
+        ``{"zip": "categorical", "order_no": "identifier"}`` (see
+        :func:`column_shapes`). An unknown column or role raises a ``ValueError``.
     random_state : int, RandomState instance or None, default=None
         Seeds the subsampling, folds and models.
 
@@ -1097,7 +1348,9 @@ def quality_report(
     -------
     report : QualityReport
         ``print(report)`` shows the summary; ``report.column_shapes`` and
-        ``report.column_pairs`` hold the tables; ``report.plot()`` draws the figure.
+        ``report.column_pairs`` hold the tables, ``report.skipped_columns`` the
+        columns left out and why, ``report.column_roles`` every column's role;
+        ``report.plot()`` draws the figure.
 
     Examples
     --------
@@ -1109,6 +1362,7 @@ def quality_report(
     (1.0, (21, 6))
     """
     _check_correlation(correlation)
+    check_int(privacy_floor, "privacy_floor", 1)
     if target is not None and holdout is None:
         raise ValueError(
             f"target={target!r} needs holdout=...: ML efficacy tests its models on real rows "
@@ -1122,7 +1376,9 @@ def quality_report(
     rng = check_random_state(random_state)
     timings = {}
     start = time.perf_counter()
-    data = prepare(tables, categorical_features=categorical_features)
+    data = prepare(tables, categorical_features=categorical_features, column_roles=column_roles)
+    if target is not None:
+        check_target_compared(target, data)
     timings["validation"] = time.perf_counter() - start
 
     def timed(name, func, *args):
@@ -1139,10 +1395,12 @@ def quality_report(
         view = _view(data, ["real", "synthetic"])
         auc = timed("detection", _detection, view, None, 5, 10_000, rng)
         det = {"auc": auc, "score": 2.0 * (1.0 - max(auc, 0.5))}
-    privacy = efficacy = None
+    efficacy = None
     if holdout is not None:
         view = _view(data, ["real", "synthetic", "holdout"], {"real": "train"})
-        privacy = timed("privacy", _privacy, view, 5_000, rng)
+        privacy = timed("privacy", _privacy, view, 5_000, rng, privacy_floor)
+    else:
+        privacy = timed("privacy", _disclosure, data, "real", "synthetic", privacy_floor)
     if target is not None:
         view = _view(data, ["real", "synthetic", "holdout"], {"real": "train", "holdout": "test"})
         efficacy = timed("ml_efficacy", _efficacy, view, target, "auto", None, None, 50_000, rng)
@@ -1160,17 +1418,14 @@ def quality_report(
         timings=timings,
         marginals=marginals,
         correlation=correlation,
+        column_roles=data.column_roles,
+        skipped_columns=data.skipped,
     )
 
 
 def _view(data: Tables, roles: list[str], rename: dict | None = None) -> Tables:
     """A shallow copy of ``data`` with some roles (renamed), safe to subsample."""
-    rename = rename or {}
-    out = Tables(columns=data.columns, categorical=data.categorical, categories=data.categories)
-    for role in roles:
-        out.numeric[rename.get(role, role)] = data.numeric[role]
-        out.codes[rename.get(role, role)] = data.codes[role]
-    return out
+    return data.view(roles, rename)
 
 
 # ----------------------------------------------------------------------------------
@@ -1183,13 +1438,23 @@ _SCORER_METRICS = ("overall", "column_shapes", "column_pair_trends", "detection"
 class _SyntheticDataScorer:
     """Scores a fitted generator by sampling from it and comparing with ``X``."""
 
-    def __init__(self, metric, target, n_samples, correlation, categorical_features, random_state):
+    def __init__(
+        self,
+        metric,
+        target,
+        n_samples,
+        correlation,
+        categorical_features,
+        random_state,
+        column_roles=None,
+    ):
         self.metric = metric
         self.target = target
         self.n_samples = n_samples
         self.correlation = correlation
         self.categorical_features = categorical_features
         self.random_state = random_state
+        self.column_roles = column_roles
 
     def __call__(self, estimator, X, y=None):
         if not callable(getattr(estimator, "sample", None)):
@@ -1206,8 +1471,12 @@ class _SyntheticDataScorer:
         if self.metric == "efficacy":
             check_target(self.target, {"X": X, "synthetic": synthetic})
         data = prepare(
-            {"real": X, "synthetic": synthetic}, categorical_features=self.categorical_features
+            {"real": X, "synthetic": synthetic},
+            categorical_features=self.categorical_features,
+            column_roles=self.column_roles,
         )
+        if self.metric == "efficacy":
+            check_target_compared(self.target, data)
         if self.metric == "column_shapes":
             return float(_column_shapes(data)["score"].mean())
         if self.metric == "column_pair_trends":
@@ -1247,6 +1516,7 @@ def make_quality_scorer(
     n_samples: int | None = None,
     correlation: str = "pearson",
     categorical_features="auto",
+    column_roles=None,
     random_state=None,
 ):
     """A scikit-learn scorer that rates a fitted generator on synthetic-data quality.
@@ -1276,6 +1546,9 @@ def make_quality_scorer(
         Correlation coefficient of the continuous pairs.
     categorical_features : "auto", array-like of str, int or bool, default="auto"
         Which columns are categorical (see :func:`column_shapes`).
+    column_roles : dict or None, default=None
+        Column roles that override the inference from ``X`` (see
+        :func:`column_shapes`); identifier columns are left out of every metric.
     random_state : int or None, default=None
         Passed to ``sample`` (as ``random_state=``) and seeding detection and efficacy
         models; None calls ``sample(n_samples)`` alone.
@@ -1312,6 +1585,11 @@ def make_quality_scorer(
         raise ValueError(
             f"random_state must be an int or None (it is passed to sample), got {random_state!r}."
         )
+    if column_roles is not None and not isinstance(column_roles, dict):
+        raise ValueError(
+            "column_roles must be a dict of column name (or position) to role, or None; "
+            f"got {column_roles!r}."
+        )
     return _SyntheticDataScorer(
-        metric, target, n_samples, correlation, categorical_features, random_state
+        metric, target, n_samples, correlation, categorical_features, random_state, column_roles
     )

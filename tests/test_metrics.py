@@ -105,6 +105,56 @@ def noisy_resample(df: pd.DataFrame, seed: int, noise: float = 0.1, flip: float 
     return out
 
 
+def real_table(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """A table as exported from a database: identifiers, dates, a wide category, NaN.
+
+    ``row`` (1..n) and ``email`` are identifiers; ``day`` (ISO strings), ``stamp``
+    (tz-aware) and ``wait`` (timedeltas) are dates; ``city`` has 150 levels (n >= 200):
+    50 frequent ones (seen 6 times when n=400) and 100 seen once (``r000``..``r099``,
+    rare); ``group`` has the rare level ``"rare"`` (seen twice) and missing values.
+    """
+    rng = np.random.RandomState(seed)
+    x = rng.normal(size=n)
+    x[rng.rand(n) < 0.05] = np.nan
+    start = pd.Timestamp("2021-01-01")
+    day = (start + pd.to_timedelta(rng.randint(0, 365, n), unit="D")).strftime("%Y-%m-%d")
+    day = day.to_numpy(dtype=object)
+    day[rng.rand(n) < 0.05] = None
+    paris = pd.Timestamp("2022-03-01", tz="Europe/Paris")
+    stamp = pd.Series(paris + pd.to_timedelta(rng.randint(0, 10**6, n), unit="min"))
+    stamp[rng.rand(n) < 0.05] = pd.NaT
+    wait = pd.Series(pd.to_timedelta(rng.exponential(30, n).round(), unit="min"))
+    frequent = [f"c{k:03d}" for k in range(50)]
+    city = np.array((frequent * n)[: n - 100] + [f"r{k:03d}" for k in range(100)], dtype=object)
+    group = ["a"] * (n - 250) + ["b"] * 120 + ["c"] * 118 + ["rare"] * 2 + [None] * 10
+    return pd.DataFrame(
+        {
+            "row": np.arange(1, n + 1),
+            "email": [f"user{k}@example.com" for k in rng.permutation(n)],
+            "day": day,
+            "stamp": stamp,
+            "wait": wait,
+            "city": city[rng.permutation(n)],
+            "x": x,
+            "y": 2 * np.nan_to_num(x) + rng.normal(scale=0.5, size=n),
+            "items": rng.poisson(3, n),
+            "group": np.array(group, dtype=object)[rng.permutation(n)],
+        }
+    )
+
+
+def clean_synthetic(real: pd.DataFrame, n: int = 100, seed: int = 1) -> pd.DataFrame:
+    """Real rows without rare values, with fresh identifiers (as a private generator)."""
+    counts = {c: real[c].value_counts() for c in ("city", "group")}
+    frequent = np.ones(len(real), dtype=bool)
+    for c, vc in counts.items():
+        frequent &= ~real[c].isin(vc.index[vc < 5]).to_numpy()
+    out = real[frequent].sample(n, random_state=seed).reset_index(drop=True)
+    out["row"] = np.arange(1001, 1001 + n)
+    out["email"] = [f"new{k}@example.org" for k in range(n)]
+    return out
+
+
 class NoisyBootstrap(BaseEstimator):
     """A fake generator: bootstrap the fitted rows, add ``noise`` x std to numbers."""
 
@@ -242,15 +292,20 @@ def test_pair_trends_contingency_matches_pandas_reference():
         expected = _contingency_reference(real[[a, b]], synthetic[[a, b]])
         assert pairs.loc[(a, b), "score"] == pytest.approx(expected)
         assert pairs.loc[(a, b), "metric"] == "contingency"
-    # mixed pair: the continuous column cut into 10 equal-width bins of its own range,
-    # in each table; NaN a bin of its own
+    # mixed pair: the continuous column cut into 10 equal-width bins of the *real* range
+    # in both tables, the outer bins open (np.digitize on edges with -inf and inf ends,
+    # as SDMetrics' discretize_column); NaN a bin of its own
+    edges = np.histogram_bin_edges(real["w"].dropna(), bins=10)
+    edges[0], edges[-1] = -np.inf, np.inf
 
     def binned(s):
-        edges = np.histogram_bin_edges(s.dropna(), bins=10)
-        codes = np.searchsorted(edges[1:-1], s.to_numpy(), side="right").astype(object)
+        codes = np.digitize(s.to_numpy(), edges).astype(object)
         codes[s.isna().to_numpy()] = "nan"
         return pd.Series(codes)
 
+    synthetic = synthetic.assign(w=1.5 * synthetic["w"])  # some values beyond the range
+    assert synthetic["w"].max() > real["w"].max()
+    pairs = column_pair_trends(real, synthetic).set_index(["column_1", "column_2"])
     a = pd.DataFrame({"w": binned(real["w"]), "group": real["group"]})
     b = pd.DataFrame({"w": binned(synthetic["w"]), "group": synthetic["group"]})
     assert pairs.loc[("group", "w"), "score"] == pytest.approx(_contingency_reference(b, a))
@@ -674,6 +729,243 @@ def test_other_bad_input():
 
 
 # ----------------------------------------------------------------------------------
+# real tables: column roles, dates, identifiers, rare values
+# ----------------------------------------------------------------------------------
+
+
+def leaky_synthetic(real: pd.DataFrame) -> pd.DataFrame:
+    """The clean synthetic rows, with rare values in rows 0-12 and real ids in 8 rows."""
+    out = clean_synthetic(real)
+    out.loc[0:9, "city"] = [f"r{k:03d}" for k in range(10)]  # each seen once in real
+    out.loc[8:12, "group"] = "rare"  # seen twice; rows 8 and 9 also have a rare city
+    out.loc[0:4, "row"] = [1, 2, 3, 4, 5]  # copied row numbers
+    out.loc[20:22, "email"] = real["email"].iloc[:3].to_numpy()  # copied e-mails
+    out.loc[50, "row"] = np.nan  # a float column now: 1.0 is still the identifier 1
+    return out
+
+
+def test_real_table_report_skips_identifiers_and_handles_dates():
+    real = real_table()
+    holdout = real_table(200, seed=1)
+    synthetic = clean_synthetic(real)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no ColumnRoleWarning, no parse warning
+        report = quality_report(real, synthetic, holdout=holdout, target="group", random_state=0)
+    assert report.skipped_columns.keys() == {"row", "email"}
+    assert report.skipped_columns["row"].startswith("identifier: ")
+    assert report.column_roles == {
+        "row": "identifier",
+        "email": "identifier",
+        "day": "datetime",
+        "stamp": "datetime",
+        "wait": "datetime",
+        "city": "high_cardinality",
+        "x": "continuous",
+        "y": "continuous",
+        "items": "integer",
+        "group": "categorical",
+    }
+    assert report.columns == ["day", "stamp", "wait", "city", "x", "y", "items", "group"]
+    shapes = report.column_shapes.set_index("column")
+    assert "row" not in shapes.index and "email" not in shapes.index
+    for c in ("day", "stamp", "wait"):
+        assert shapes.loc[c, "metric"] == "KSComplement"
+        assert 0.0 < shapes.loc[c, "score"] <= 1.0
+    assert shapes.loc["city", "metric"] == "TVComplement"
+    # high-cardinality columns are left out of the pair trends; 7 other columns remain
+    pairs = report.column_pairs
+    assert "city" not in set(pairs["column_1"]) | set(pairs["column_2"])
+    assert len(pairs) == 7 * 6 // 2
+    assert pairs.set_index(["column_1", "column_2"]).loc[("day", "stamp"), "metric"] == (
+        "correlation"
+    )
+    p = report.privacy
+    assert p["rare_value_leak_rate"] == 0.0 and p["rare_value_leak_counts"] == {}
+    assert p["identifier_copy_rate"] == 0.0 and p["identifier_copy_counts"] == {}
+    assert p["privacy_floor"] == 5
+    assert 0.0 <= report.detection["auc"] <= 1.0
+    assert report.efficacy["task"] == "classification"
+    scores = report.scores
+    assert scores["privacy_rare_value_leak_rate"] == 0.0
+    assert "privacy_rare_value_leak_counts" not in scores  # dicts stay in report.privacy
+    text = report.summary()
+    for needle in [
+        "8 columns (6 continuous, 2 categorical); 2 skipped",
+        "Skipped columns",
+        "row: identifier: 400 distinct",  # and the encoder's reason
+        "email: identifier",
+        "Dates compared as continuous values (seconds): day, stamp, wait",
+        "High-cardinality columns",
+        "Rows repeating a rare real value (seen < 5 times)",
+        "Rows copying a real identifier",
+    ]:
+        assert needle in text, needle
+
+
+def test_real_table_rare_values_and_copied_identifiers_are_counted_exactly():
+    real = real_table()
+    synthetic = leaky_synthetic(real)
+    report = quality_report(real, synthetic, detection=False)
+    p = report.privacy
+    # rows 0-9 repeat a rare city, rows 8-12 the rare group: 13 rows of 100
+    assert p["rare_value_leak_rate"] == 0.13
+    assert p["rare_value_leak_counts"] == {"city": 10, "group": 5}
+    # rows 0-4 copy a row number, rows 20-22 an e-mail: 8 rows of 100
+    assert p["identifier_copy_rate"] == 0.08
+    assert p["identifier_copy_counts"] == {"row": 5, "email": 3}
+    assert "exact_copies" not in p  # needs a holdout
+    text = report.summary()
+    assert "(synthetic rows per column: city 10, group 5)" in text
+    assert "(synthetic rows per column: row 5, email 3)" in text
+    # the same through privacy_scores, and other floors: group's "rare" is seen twice
+    full = privacy_scores(real, synthetic, real_table(100, seed=2), random_state=0)
+    assert full["rare_value_leak_rate"] == 0.13 and full["identifier_copy_rate"] == 0.08
+    assert {k: full[k] for k in p} == p
+    at_2 = privacy_scores(real, synthetic, real, privacy_floor=2)
+    assert at_2["rare_value_leak_rate"] == 0.10
+    assert at_2["rare_value_leak_counts"] == {"city": 10}
+    assert privacy_scores(real, synthetic, real, privacy_floor=1)["rare_value_leak_rate"] == 0
+    # exact copies ignore identifiers: real rows with fresh ids are still copies (the
+    # 87 rows whose city and group were left alone)
+    assert full["exact_copies"] == 0.87
+
+
+def test_package_generator_leaks_no_rare_value_and_copies_no_identifier():
+    from sklearn_ganae.vae import VAETransformer
+
+    real = real_table()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the encoder's ColumnRoleWarning
+        vae = VAETransformer(max_epochs=2, random_state=0).fit(real)
+    synthetic = vae.sample(300, random_state=0)
+    report = quality_report(real, synthetic, detection=False)
+    assert report.privacy["identifier_copy_rate"] == 0.0
+    assert report.privacy["rare_value_leak_rate"] == 0.0
+    assert report.skipped_columns.keys() == {"row", "email"}
+    assert np.isfinite(report.column_shapes.set_index("column").loc["stamp", "score"])
+
+
+def test_dates_are_read_alike_whatever_their_type():
+    real = real_table()
+    synthetic = clean_synthetic(real)
+    base = column_shapes(real, synthetic).set_index("column")["score"]
+    # ISO strings against datetime64; aware against naive UTC; datetime64 of another
+    # unit; date objects; timedelta objects
+    other = synthetic.assign(
+        day=pd.to_datetime(synthetic["day"]).astype("datetime64[s]"),
+        stamp=synthetic["stamp"].dt.tz_convert("UTC").dt.tz_localize(None),
+        wait=synthetic["wait"].astype("timedelta64[s]"),
+    )
+    assert_allclose(column_shapes(real, other).set_index("column")["score"], base, atol=1e-12)
+    objects = synthetic.assign(
+        day=pd.to_datetime(synthetic["day"]).dt.date.astype(object),
+        wait=pd.Series([v.to_pytimedelta() for v in synthetic["wait"]], dtype=object),
+    )
+    objects.loc[synthetic["day"].isna(), "day"] = None
+    assert_allclose(column_shapes(real, objects).set_index("column")["score"], base, atol=1e-12)
+    # dates as values: one day later is 86,400 seconds later (KS sees the shift)
+    real_days = pd.DataFrame({"d": pd.date_range("2024-01-01", periods=40, freq="D")})
+    shifted = real_days + pd.Timedelta(days=1)
+    assert column_shapes(real_days, shifted)["score"].iloc[0] == pytest.approx(39 / 40)
+    as_strings = pd.DataFrame({"d": real_days["d"].dt.strftime("%Y-%m-%d")})
+    assert column_shapes(as_strings, shifted)["score"].iloc[0] == pytest.approx(39 / 40)
+
+
+def test_column_roles_override_the_inference():
+    real = real_table()
+    synthetic = leaky_synthetic(real)
+    roles = {"row": "continuous", "email": "text", "city": "categorical", "day": "categorical"}
+    report = quality_report(real, synthetic, detection=False, column_roles=roles)
+    assert report.skipped_columns == {}
+    assert {c: report.column_roles[c] for c in roles} == {
+        "row": "continuous",
+        "email": "high_cardinality",
+        "city": "categorical",
+        "day": "categorical",
+    }
+    shapes = report.column_shapes.set_index("column")["metric"]
+    assert shapes["row"] == "KSComplement" and shapes["day"] == "TVComplement"
+    pairs = report.column_pairs
+    assert "city" in set(pairs["column_1"]) | set(pairs["column_2"])  # no longer wide
+    assert "email" not in set(pairs["column_1"]) | set(pairs["column_2"])
+    assert report.privacy["identifier_copy_rate"] == 0.0  # no identifier column left
+    assert "Rows copying a real identifier" not in report.summary()
+    # positions work too, and a declared identifier is skipped
+    shapes = column_shapes(real, synthetic, column_roles={6: "identifier"})
+    assert "x" not in shapes["column"].tolist()
+    # arrays: no identifier or date inference (as the encoder), but roles may be given
+    X = np.column_stack([np.arange(50.0), np.random.RandomState(0).normal(size=50)])
+    assert column_shapes(X, X)["column"].tolist() == ["x0", "x1"]
+    assert column_shapes(X, X, column_roles={"x0": "id"})["column"].tolist() == ["x1"]
+    # and the scorers take them
+    scorer = make_quality_scorer("overall", column_roles={"email": "identifier"}, random_state=0)
+    score = scorer(NoisyBootstrap().fit(real), real)
+    assert 0.0 < score <= 1.0
+
+
+def test_pair_trends_bin_synthetic_values_on_the_real_bins():
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=2000)
+    real = pd.DataFrame(
+        {"x": x, "c": np.where(x + rng.normal(scale=0.5, size=2000) > 0, "p", "n")}
+    )
+
+    def score(synthetic):
+        pairs = column_pair_trends(real, synthetic)
+        return float(pairs.set_index(["column_1", "column_2"]).loc[("x", "c"), "score"])
+
+    copied = score(real.copy())
+    assert copied == 1.0
+    # every value shifted far beyond the real range falls in the last real bin
+    far = score(real.assign(x=real["x"] + 100.0))
+    assert far < 0.1
+    # a shift of one standard deviation is still clearly worse than the copy
+    assert score(real.assign(x=real["x"] + real["x"].std())) < copied - 0.2
+    # and a shift is no better than destroying the relationship
+    unrelated = score(real.assign(x=rng.permutation(real["x"].to_numpy())))
+    assert far < unrelated
+
+
+def test_real_table_bad_input():
+    real = real_table()
+    synthetic = clean_synthetic(real)
+    holdout = real_table(200, seed=3)
+    calls = [
+        lambda **kw: column_shapes(real, synthetic, **kw),
+        lambda **kw: column_pair_trends(real, synthetic, **kw),
+        lambda **kw: detection_score(real, synthetic, **kw),
+        lambda **kw: privacy_scores(real, synthetic, holdout, **kw),
+        lambda **kw: ml_efficacy(real, synthetic, holdout, target="x", **kw),
+        lambda **kw: quality_report(real, synthetic, detection=False, **kw),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"column_roles names the column 'nope', which is"):
+            call(column_roles={"nope": "categorical"})
+        with pytest.raises(ValueError, match=r"column_roles\['x'\] = 'colour' is not a role"):
+            call(column_roles={"x": "colour"})
+        with pytest.raises(ValueError, match=r"column position 99, out of range for the 10"):
+            call(column_roles={99: "categorical"})
+        with pytest.raises(ValueError, match="column_roles must be a dict"):
+            call(column_roles=["x"])
+    with pytest.raises(ValueError, match="column_roles must be a dict"):
+        make_quality_scorer(column_roles="x")
+    with pytest.raises(ValueError, match=r"target column 'row' is an identifier"):
+        quality_report(real, synthetic, holdout=holdout, target="row")
+    with pytest.raises(ValueError, match=r"target column 'email' is an identifier"):
+        ml_efficacy(real, synthetic, holdout, target="email")
+    with pytest.raises(ValueError, match="Every column of real is an identifier"):
+        column_shapes(real[["row", "email"]], synthetic[["row", "email"]])
+    bad = synthetic.assign(day="yesterday")
+    with pytest.raises(ValueError, match=r"Column 'day' is a date column .* synthetic cannot"):
+        column_shapes(real, bad)
+    with pytest.raises(ValueError, match=r"Column 'items' is a date column"):
+        column_shapes(real, synthetic, column_roles={"items": "datetime"})
+    for call in (privacy_scores, lambda *a, **kw: quality_report(*a[:2], **kw)):
+        with pytest.raises(ValueError, match="privacy_floor must be an integer >= 1"):
+            call(real, synthetic, holdout, privacy_floor=0)
+
+
+# ----------------------------------------------------------------------------------
 # properties
 # ----------------------------------------------------------------------------------
 
@@ -734,12 +1026,79 @@ def test_property_column_pair_trends(tables, correlation):
         aa = column_pair_trends(a, a.sample(frac=1.0, random_state=0), correlation=correlation)
     scores = ab["score"].dropna().to_numpy()
     assert np.all((scores >= 0.0) & (scores <= 1.0 + 1e-12))
-    # symmetric wherever both correlations are defined (a constant column's is not)
+    # symmetric wherever both correlations are defined (a constant column's is not),
+    # and for two categorical columns; a mixed pair is binned on the first table's range
     defined = ab["real_correlation"].notna() & ab["synthetic_correlation"].notna()
-    defined |= ab["metric"] == "contingency"
+    categorical = {c for c in a.columns if not c.startswith(("float", "int"))}
+    defined |= ab["column_1"].isin(categorical) & ab["column_2"].isin(categorical)
     assert_allclose(ba["score"][defined], ab["score"][defined], atol=1e-9)
     # 1 on identical tables, wherever defined
     assert_allclose(aa["score"].dropna(), 1.0, atol=1e-9)
+
+
+@st.composite
+def categorical_tables(draw):
+    """A real and a synthetic table of small categorical columns (with None)."""
+    n_columns = draw(st.integers(1, 3))
+    letters = st.sampled_from(["a", "b", "c", "d", "e", None])
+
+    def table(n):
+        return pd.DataFrame(
+            {
+                f"c{j}": pd.Series(draw(st.lists(letters, min_size=n, max_size=n)), dtype=object)
+                for j in range(n_columns)
+            }
+        )
+
+    return table(draw(st.integers(1, 30))), table(draw(st.integers(1, 30)))
+
+
+def _rare_reference(real, synthetic, floor):
+    """Share of synthetic rows with a value seen 1..floor-1 times in real (pandas)."""
+    leaked = np.zeros(len(synthetic), dtype=bool)
+    for c in real.columns:
+        counts = real[c].value_counts()  # NaN dropped: a missing value is not a value
+        leaked |= synthetic[c].isin(counts.index[counts < floor]).to_numpy()
+    return float(leaked.mean())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables=categorical_tables(), floor=st.integers(1, 6))
+def test_property_rare_value_leak_rate(tables, floor):
+    real, synthetic = tables
+    assume(bool(real.notna().any().all()))
+    privacy = quality_report(real, synthetic, detection=False, privacy_floor=floor).privacy
+    rate = privacy["rare_value_leak_rate"]
+    assert 0.0 <= rate <= 1.0
+    assert rate == pytest.approx(_rare_reference(real, synthetic, floor), abs=1e-12)
+    assert sum(privacy["rare_value_leak_counts"].values()) >= round(rate * len(synthetic))
+    # a table whose every value is seen `floor` times has no rare value
+    repeated = pd.concat([real] * floor, ignore_index=True)
+    again = quality_report(repeated, synthetic, detection=False, privacy_floor=floor).privacy
+    assert again["rare_value_leak_rate"] == 0.0 and again["rare_value_leak_counts"] == {}
+    # a table that copies real rows leaks exactly real's own share of rare rows
+    own = quality_report(real, real, detection=False, privacy_floor=floor).privacy
+    assert own["rare_value_leak_rate"] == pytest.approx(_rare_reference(real, real, floor))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ids=st.sets(st.integers(-50, 50), min_size=1, max_size=30),
+    drawn=st.lists(st.one_of(st.integers(-80, 80), st.none()), min_size=1, max_size=30),
+)
+def test_property_identifier_copy_rate(ids, drawn):
+    real_ids = sorted(ids)
+    real = pd.DataFrame({"id": real_ids, "x": np.arange(len(real_ids), dtype=float)})
+    synthetic = pd.DataFrame({"id": pd.Series(drawn, dtype="float64"), "x": np.zeros(len(drawn))})
+    roles = {"id": "identifier"}
+    privacy = quality_report(real, synthetic, detection=False, column_roles=roles).privacy
+    expected = np.mean([v is not None and v in ids for v in drawn])
+    assert privacy["identifier_copy_rate"] == pytest.approx(expected, abs=1e-12)
+    assert 0.0 <= privacy["identifier_copy_rate"] <= 1.0
+    # identifiers read from a file as text are the same identifiers
+    as_text = synthetic.assign(id=[None if v is None else str(v) for v in drawn])
+    again = quality_report(real, as_text, detection=False, column_roles=roles).privacy
+    assert again["identifier_copy_rate"] == privacy["identifier_copy_rate"]
 
 
 # ----------------------------------------------------------------------------------
@@ -776,9 +1135,26 @@ def test_agreement_with_sdmetrics():
     pairs = column_pair_trends(df, synthetic).set_index(["column_1", "column_2"])["score"]
     assert sd_pairs.notna().all()
     assert (shapes - sd_shapes.loc[shapes.index]).abs().max() < 0.01
-    assert (pairs - sd_pairs.loc[pairs.index]).abs().max() < 0.01
     assert abs(shapes.mean() - sd_shapes.mean()) < 0.01
-    assert abs(pairs.mean() - sd_pairs.mean()) < 0.01
+    # a mixed (numeric x categorical) pair bins both tables on the real range: that is
+    # SDMetrics' ContingencySimilarity with continuous_column_names, exactly; its
+    # QualityReport bins each table on its own range (the documented difference)
+    from sdmetrics.column_pairs import ContingencySimilarity
+
+    numeric = {c for c, m in metadata["columns"].items() if m["sdtype"] == "numerical"}
+    mixed = [(a, b) for a, b in pairs.index if len({a, b} & numeric) == 1]
+    assert mixed
+    reference = sd_pairs.loc[pairs.index].copy()
+    for a, b in mixed:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reference[(a, b)] = ContingencySimilarity.compute(
+                df[[a, b]], synthetic[[a, b]], continuous_column_names=list({a, b} & numeric)
+            )
+    assert (pairs - reference).abs().max() < 1e-9
+    assert abs(pairs.mean() - reference.mean()) < 1e-9
+    # with a synthetic range close to the real one, the two binnings stay close
+    assert (pairs[mixed] - sd_pairs.loc[mixed]).abs().max() < 0.05
 
 
 # ----------------------------------------------------------------------------------
@@ -806,14 +1182,17 @@ def test_cli_report_prints_and_plots(tmp_path, capsys):
     assert (tmp_path / "fig.png").stat().st_size > 1000
 
 
-def test_cli_report_errors(tmp_path):
+def test_cli_report_errors(tmp_path, capsys):
     real = tmp_path / "real.csv"
     pd.DataFrame({"a": [1, 2, 3], "b": [1, 2, 3]}).to_csv(real, index=False)
     other = tmp_path / "other.csv"
     pd.DataFrame({"a": [1, 2, 3]}).to_csv(other, index=False)
-    with pytest.raises(SystemExit, match=r"error: .*synthetic lacks the columns \['b'\]"):
-        main(["report", str(real), str(other), "--no-detection"])
-    with pytest.raises(SystemExit, match="error: synthetic file not found"):
-        main(["report", str(real), str(tmp_path / "missing.csv")])
-    with pytest.raises(SystemExit, match="needs holdout"):
-        main(["report", str(real), str(real), "--target", "a"])
+    # an error is printed to stderr as "error: ..." and main returns 1
+    cases = [
+        (["report", str(real), str(other), "--no-detection"], r"synthetic lacks the columns"),
+        (["report", str(real), str(tmp_path / "missing.csv")], "synthetic file not found"),
+        (["report", str(real), str(real), "--target", "a"], "needs holdout"),
+    ]
+    for argv, match in cases:
+        assert main(argv) == 1
+        assert re.search(f"error: .*{match}", capsys.readouterr().err)
