@@ -68,6 +68,8 @@ _TIME_NAME = re.compile(r"year|yr|time|date|day|week|month|quarter|period|age|^t
 _ISO = re.compile(
     r"^\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
+# timedeltas as pandas writes them into CSV files ("0 days 00:30:00")
+_TIMEDELTA = re.compile(r"^-?\d+ days? [+-]?\d{2}:\d{2}:\d{2}(\.\d{1,9})?$")
 # string formats a date column is written back in (the first that fits every value)
 _ISO_FORMATS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
@@ -123,15 +125,15 @@ def _is_date_object(value) -> bool:
     )
 
 
-def looks_like_iso_dates(observed: pd.Series) -> bool:
+def looks_like_iso_dates(observed: pd.Series, pattern=_ISO) -> bool:
     """Every value is a string written as an ISO 8601 date or date-time."""
     if not len(observed) or not all(isinstance(v, str) for v in observed.iloc[:50]):
         return False
     strings = observed.astype(str)
     head = strings.iloc[:1000]
-    if not head.str.match(_ISO).all():
+    if not head.str.match(pattern).all():
         return False
-    return bool(strings.str.match(_ISO).all())
+    return bool(strings.str.match(pattern).all())
 
 
 def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple[str, str]:
@@ -164,6 +166,12 @@ def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple
         return DATETIME_ROLE, f"{type(_first(observed)).__name__} objects"
     if is_frame and not isinstance(dtype, pd.CategoricalDtype) and looks_like_iso_dates(observed):
         return DATETIME_ROLE, f"ISO 8601 date strings such as {_first(observed)!r}"
+    if (
+        is_frame
+        and not isinstance(dtype, pd.CategoricalDtype)
+        and looks_like_iso_dates(observed, _TIMEDELTA)
+    ):
+        return DATETIME_ROLE, f"timedelta strings such as {_first(observed)!r}"
     n_distinct = observed.nunique()
     if (
         is_frame
@@ -249,12 +257,13 @@ class DatetimeCodec:
         except (ValueError, TypeError, OverflowError) as exc:
             raise ValueError(
                 f"Column {self.name!r} holds values that cannot be read as "
-                f"{'timedeltas' if kind == 'timedelta' else 'dates'}: {exc}. Fix the "
+                f"{'timedeltas' if str(kind).startswith('timedelta') else 'dates'}: {exc}. "
+                "Fix the "
                 f"values or give the column another role, e.g. column_roles="
                 f"{{{self.name!r}: 'categorical'}}."
             ) from None
         missing = pd.isna(parsed).to_numpy()
-        if kind == "timedelta":
+        if kind.startswith("timedelta"):
             ns = parsed.to_numpy(dtype="m8[ns]").view(np.int64)
         else:
             values = parsed
@@ -335,6 +344,8 @@ def _parse_datetimes(series: pd.Series, name: str):
     if isinstance(first, (_dt.datetime, pd.Timestamp, np.datetime64)):
         parsed = pd.to_datetime(series, utc=_has_aware(observed))
         return "datetime_objects", parsed
+    if isinstance(first, str) and bool(observed.astype(str).str.match(_TIMEDELTA).all()):
+        return "timedelta_strings", pd.to_timedelta(series)
     if isinstance(first, str):
         strings = observed.astype(str)
         bad = strings[~strings.str.match(_ISO)]
@@ -358,7 +369,7 @@ def _has_aware(observed) -> bool:
 
 
 def _parse_as(series: pd.Series, kind: str, tz):
-    if kind in ("timedelta", "timedelta_objects"):
+    if kind in ("timedelta", "timedelta_objects", "timedelta_strings"):
         return pd.to_timedelta(series)
     if kind == "string":
         observed = _non_missing(series).astype(str)
@@ -378,11 +389,15 @@ def _is_aware_dtype(dtype) -> bool:
 def _restore_datetimes(ns: np.ndarray, missing: np.ndarray, codec: DatetimeCodec):
     """Decoded nanoseconds as the column's own values (an object or datetime array)."""
     kind, dtype = codec.kind_, codec.dtype_
-    if kind in ("timedelta", "timedelta_objects"):
+    if kind in ("timedelta", "timedelta_objects", "timedelta_strings"):
         values = pd.Series(ns.view("m8[ns]"))
         values[missing] = pd.NaT
         if kind == "timedelta":
             return values.astype(dtype)
+        if kind == "timedelta_strings":
+            out = values.astype(str).to_numpy(dtype=object, copy=True)
+            out[missing] = np.nan
+            return out
         return values.astype(object).where(~missing, None).to_numpy()
     values = pd.Series(ns.view("M8[ns]"))
     values[missing] = pd.NaT

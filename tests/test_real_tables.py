@@ -310,8 +310,19 @@ def test_datetimes_round_trip_in_their_dtype(unit, tz, step, offsets, nat):
         ),
         pd.Series([dt.date(2020, 1, 1) + dt.timedelta(days=3 * i) for i in range(60)]),
         pd.Series(pd.to_timedelta(np.arange(60) * 90, unit="min")),
+        pd.Series(pd.to_timedelta(np.arange(60) * 90, unit="min")).astype(object),
+        pd.Series(pd.to_timedelta(np.arange(60) * 97, unit="s")).astype(str),
     ],
-    ids=["iso-date", "iso-datetime", "iso-T-minutes", "iso-utc", "date-objects", "timedelta"],
+    ids=[
+        "iso-date",
+        "iso-datetime",
+        "iso-T-minutes",
+        "iso-utc",
+        "date-objects",
+        "timedelta",
+        "timedelta-objects",
+        "timedelta-strings",
+    ],
 )
 def test_dates_in_every_form_come_back_in_their_form(column):
     column = column.copy()
