@@ -38,6 +38,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ganae._training import (
     EarlyStopping,
+    EpochProgress,
+    EpochTable,
     NonFiniteLossGuard,
     TabularNet,
     TensorBatchIterator,
@@ -256,6 +258,7 @@ class BaseTabularNN(BaseEstimator):
                 # (the memo keeps callbacks' references to this estimator as they are)
                 net = copy.deepcopy(self.net_, {id(self): self})
                 net.max_epochs = self.max_epochs  # "max_epochs more epochs", as documented
+                net.verbose = int(self.verbose)  # progress as asked now
                 net.partial_fit(self._training_data(Z, y))
             else:
                 self._prepare(Z, y)
@@ -294,21 +297,22 @@ class BaseTabularNN(BaseEstimator):
                     monitor="valid_loss",
                     patience=self.n_iter_no_change,
                     load_best=True,
-                    sink=print_to_stderr if self.verbose else _silent,
+                    sink=print_to_stderr,  # heard when net.verbose >= 1
                 ),
             )
         ]
+
+    # labels and history keys of the latest figures on the progress bar
+    _progress_keys: dict = {"train_loss": "train_loss", "valid_loss": "valid_loss"}
 
     def _net_kwargs(self, layout, device, Z) -> dict:
         """Everything the skorch net is built from (a model adds or replaces entries)."""
         callbacks = [("non_finite_guard", NonFiniteLossGuard()), *self._extra_callbacks()]
         if self.early_stopping:
             callbacks += self._early_stopping_callbacks()
-        print_kw = (
-            {"callbacks__print_log__sink": print_to_stderr}
-            if self.verbose
-            else {"callbacks__print_log": None}
-        )
+        # last: it reads what the others recorded for the epoch; silent (and nearly
+        # free, once per epoch) with verbose=0, and a warm start sets net.verbose
+        callbacks.append(("progress", EpochProgress("training", self._progress_keys)))
         return dict(
             module=self._build_module(layout, Z),
             criterion=self._build_criterion(layout),
@@ -326,9 +330,10 @@ class BaseTabularNN(BaseEstimator):
             iterator_valid=TensorBatchIterator,
             train_split=ValidationSplit(self.validation_fraction) if self.early_stopping else None,
             callbacks=callbacks,
+            # skorch's per-epoch table, with verbose >= 2
+            callbacks__print_log=EpochTable(sink=print_to_stderr),
             device=device,
-            verbose=int(bool(self.verbose)),
-            **print_kw,
+            verbose=int(self.verbose),
         )
 
     def _batch_size(self, n_samples: int) -> int:

@@ -13,20 +13,33 @@ Stopping: skorch's ``NeuralNet.partial_fit`` swallows ``KeyboardInterrupt``, whi
 (the estimators then restore their previous fitted state), so :class:`TabularNet`
 lets ``KeyboardInterrupt`` through and the package's callbacks end training by
 raising :class:`StopTraining` instead (:class:`EarlyStopping` here).
+
+Progress: with ``verbose >= 1`` each phase (pretraining, training, sampling) reports
+on stderr through a :class:`Progress`: a ``tqdm`` bar on a terminal, else a plain
+line every 10% of the work or every 10 seconds (no carriage returns, no ANSI codes).
+:class:`EpochProgress` drives one per training run, updated once per epoch from the
+history (no per-batch work), and :class:`EpochTable` adds skorch's per-epoch table
+with ``verbose >= 2``. Both read ``net.verbose``, so a warm start follows the
+estimator's current ``verbose``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import math
+import numbers
+import re
 import sys
+import time
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, PrintLog
 from skorch.callbacks import EarlyStopping as _SkorchEarlyStopping
 from skorch.utils import TeeGenerator
+from tqdm import tqdm
 
 # newer skorch versions thread the public entry point ("fit" or "partial_fit") to fit_loop
 _ROUTING_METHOD = "_routing_method" in inspect.signature(NeuralNet.fit_loop).parameters
@@ -198,10 +211,241 @@ class EarlyStopping(_SkorchEarlyStopping):
                 )
             raise StopTraining
 
+    def _sink(self, text, verbose):
+        # skorch's prints any sink but ``print`` whatever the verbosity ("Restoring
+        # best model ..."): here the net's verbose decides, so a warm start with a new
+        # ``verbose`` is heard (or silent) as asked
+        if verbose:
+            self.sink(text)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _stderr_is_terminal() -> bool:
+    """Whether ``sys.stderr`` (looked up now: pytest and users swap it) is a terminal."""
+    try:
+        return bool(sys.stderr.isatty())
+    except (AttributeError, ValueError, OSError):  # None, closed or odd streams
+        return False
+
 
 def print_to_stderr(text: str) -> None:
-    """Progress sink for skorch's ``PrintLog`` (module level so nets pickle)."""
-    print(text, file=sys.stderr, flush=True)
+    """Print a line on stderr (module level so nets pickle).
+
+    On a terminal the line goes above any live progress bar (``tqdm.write``); else
+    ANSI codes (skorch's table colours) are stripped.
+    """
+    stream = sys.stderr
+    if stream is None:
+        return
+    if _stderr_is_terminal():
+        tqdm.write(text, file=stream)
+    else:
+        stream.write(_ANSI.sub("", text) + "\n")
+    stream.flush()
+
+
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return f"stopped by {type(exc).__name__}"
+
+
+class Progress:
+    """Progress of one phase on stderr: a ``tqdm`` bar on a terminal, else plain lines.
+
+    Parameters
+    ----------
+    phase : str
+        Name of the phase ("training", "sampling", ...), first on each line.
+    total : int
+        Units of work of the phase (epochs, rows).
+    unit : str, default="epoch"
+        Singular name of a unit.
+    every : float, default=0.1
+        Without a terminal, a line each time this share of ``total`` more is done...
+    interval : float, default=10.0
+        ... or when this many seconds have passed since the last line; and a last line
+        at :meth:`close`.
+    """
+
+    def __init__(self, phase: str, total: int, unit: str = "epoch", every=0.1, interval=10.0):
+        self.phase = phase
+        self.total = int(total)
+        self.unit = unit
+        self.count = 0
+        self.postfix: dict = {}
+        self.stream = sys.stderr
+        self.interval = interval
+        self._step = max(1, math.ceil(every * self.total))
+        self._next = self._step
+        self._start = self._last = time.monotonic()
+        self._printed = 0
+        self._closed = False
+        self._bar = None
+        if _stderr_is_terminal():
+            self._bar = tqdm(total=self.total, desc=phase, unit=unit, file=self.stream, leave=True)
+
+    def update(self, n: int = 1, postfix: dict | None = None) -> None:
+        """``n`` more units done; ``postfix``: the latest figures, by label."""
+        if self._closed:
+            return
+        self.count += n
+        if postfix is not None:
+            self.postfix = dict(postfix)
+        if self._bar is not None:
+            if postfix is not None:
+                self._bar.set_postfix(self.postfix, refresh=False)
+            self._bar.update(n)
+            return
+        now = time.monotonic()
+        if self.count >= self._next or now - self._last >= self.interval:
+            self._line(now)
+
+    def close(self, status: str | None = None) -> None:
+        """End the phase (idempotent); ``status`` says why it ended before ``total``."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._bar is not None:
+            if status:
+                self._bar.set_description_str(f"{self.phase} ({status})", refresh=False)
+            self._bar.close()
+            self._bar = None
+        elif status or self._printed != self.count:
+            self._line(time.monotonic(), status)
+        self.stream = None
+
+    def _line(self, now: float, status: str | None = None) -> None:
+        elapsed = now - self._start
+        parts = [f"{self.phase}: {self.count}/{self.total} {self.unit}s"]
+        if status:
+            parts.append(status)
+        elif self.total:
+            parts[0] += f" ({100 * self.count // self.total}%)"
+        parts.append(f"{tqdm.format_interval(elapsed)} elapsed")
+        if not status and 0 < self.count < self.total:
+            left = elapsed / self.count * (self.total - self.count)
+            parts.append(f"{tqdm.format_interval(left)} left")
+        parts += [f"{key}={value}" for key, value in self.postfix.items()]
+        print_to_stderr(", ".join(parts))
+        self._printed, self._last = self.count, now
+        while self._next <= self.count:
+            self._next += self._step
+
+
+class _NoProgress:
+    """What :func:`progress` gives when nothing is to be shown."""
+
+    count = 0
+
+    def update(self, n=1, postfix=None):
+        pass
+
+    def close(self, status=None):
+        pass
+
+
+@contextlib.contextmanager
+def progress(enabled, phase: str, total: int, unit: str = "epoch"):
+    """A :class:`Progress` for a block (a silent stand-in when not ``enabled``), closed
+    when the block ends, also by an exception or Ctrl-C."""
+    if not enabled or sys.stderr is None:
+        yield _NoProgress()
+        return
+    bar = Progress(phase, total, unit)
+    try:
+        yield bar
+    except BaseException as exc:
+        bar.close(_failure(exc))
+        raise
+    bar.close()
+
+
+def _format_value(value) -> str:
+    return f"{value:.4g}"
+
+
+class EpochProgress(Callback):
+    """One :class:`Progress` per training run, updated at the end of each epoch.
+
+    Shows epochs done out of ``max_epochs`` (of this run: a warm start counts its own),
+    elapsed and remaining time and the latest value of each history key in ``keys``.
+    Active when ``net.verbose >= 1``. Closed at ``on_train_end`` (also after an early
+    stop, whose last epoch it counts from the history) and by
+    :meth:`TabularNet.partial_fit` when training raises; holds no stream afterwards,
+    so the net pickles.
+
+    Parameters
+    ----------
+    phase : str, default="training"
+    keys : dict or None, default=None
+        ``{label: history key}`` to show; ``None``: ``train_loss`` and ``valid_loss``.
+    """
+
+    def __init__(self, phase="training", keys=None):
+        self.phase = phase
+        self.keys = keys
+
+    def initialize(self):
+        self.progress_ = None
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.close()
+        if not net.verbose or sys.stderr is None:
+            return
+        self.start_ = len(net.history)
+        self.latest_ = {}
+        self.progress_ = Progress(self.phase, net.max_epochs, "epoch")
+
+    def on_epoch_end(self, net, **kwargs):
+        if getattr(self, "progress_", None) is not None:
+            self._sync(net)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        bar = getattr(self, "progress_", None)
+        if bar is None:
+            return
+        self._sync(net)  # an early stop skips its last epoch's on_epoch_end
+        self.close("stopped early" if bar.count < bar.total else None)
+
+    def close(self, status=None):
+        """Close the run's progress, if open (idempotent)."""
+        bar = getattr(self, "progress_", None)
+        self.progress_ = None
+        if bar is not None:
+            bar.close(status)
+
+    def _sync(self, net):
+        done = len(net.history) - self.start_
+        if done <= self.progress_.count:
+            return
+        keys = self.keys or {"train_loss": "train_loss", "valid_loss": "valid_loss"}
+        row = net.history[-1]
+        for label, key in keys.items():
+            value = row.get(key)
+            if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                self.latest_[label] = _format_value(value)
+        self.progress_.update(done - self.progress_.count, postfix=self.latest_)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["progress_"] = None  # a live bar holds a stream: never pickled
+        return state
+
+
+class EpochTable(PrintLog):
+    """skorch's per-epoch table, printed when ``net.verbose >= 2`` only.
+
+    Its sink should be :func:`print_to_stderr`, which keeps the table above a live bar
+    and strips its colours when stderr is not a terminal.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        if net.verbose >= 2:
+            super().on_epoch_end(net, **kwargs)
 
 
 class TabularNet(NeuralNet):
@@ -225,12 +469,18 @@ class TabularNet(NeuralNet):
             self.initialize()
         if _ROUTING_METHOD:  # skorch versions with metadata routing, as skorch does
             fit_params.setdefault("_routing_method", "partial_fit")
-        self.notify("on_train_begin", X=X, y=y)
         try:
-            self.fit_loop(X, y, **fit_params)
-        except StopTraining:
-            pass
-        self.notify("on_train_end", X=X, y=y)
+            self.notify("on_train_begin", X=X, y=y)
+            try:
+                self.fit_loop(X, y, **fit_params)
+            except StopTraining:
+                pass
+            self.notify("on_train_end", X=X, y=y)
+        except BaseException as exc:  # no dangling progress bar (Ctrl-C included)
+            for _, callback in getattr(self, "callbacks_", []):
+                if isinstance(callback, EpochProgress):
+                    callback.close(_failure(exc))
+            raise
         return self
 
     # The per-batch path is kept short: tabular batches take well under a millisecond

@@ -80,7 +80,11 @@ class AutoencoderTransformer(BaseTabularTransformer):
         With an int, fitting twice on the CPU gives bit-identical transforms; the
         global torch random state is left untouched.
     verbose : int, default=0
-        0 is silent; 1 prints a table of per-epoch losses to stderr.
+        Progress on stderr. 0 is silent; 1 shows a progress bar of the training
+        epochs (done out of ``max_epochs``, elapsed and remaining time, the latest
+        ``train_loss`` and ``valid_loss``); 2 adds skorch's table of per-epoch
+        losses. When stderr is not a terminal (a log file), the bar is a plain line
+        every 10% of the epochs or every 10 seconds, without colour codes.
     warm_start : bool, default=False
         When fitted already, continue training the same network (and encoder) for
         ``max_epochs`` more epochs instead of starting anew.

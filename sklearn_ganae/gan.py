@@ -31,11 +31,14 @@ from sklearn_ganae._gan_training import (
 )
 from sklearn_ganae._resampling import fit_classes, fit_resample_conditional, label_codes
 from sklearn_ganae._training import (
+    EpochProgress,
+    EpochTable,
     TableDataset,
     TabularNet,
     TensorBatchIterator,
     ValidationSplit,
     print_to_stderr,
+    progress,
 )
 from sklearn_ganae.nn import Autoencoder, ReconstructionLoss
 from sklearn_ganae.nn._gan import (
@@ -167,6 +170,14 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         Seeds training, and the model's sampling stream: the seed of the successive
         :meth:`sample` calls that get no ``random_state`` (see Notes).
     verbose : int, default=0
+        Progress on stderr. 0 is silent; 1 shows one progress bar per phase:
+        "pretraining" (the autoencoder's epochs), "training" (epochs done out of
+        ``max_epochs``, elapsed and remaining time, the latest generator and
+        discriminator losses ``g_loss`` and ``d_loss``, and with early stopping the
+        latest detection AUC) and, for :meth:`sample` of more than 10,000 rows,
+        "sampling"; 2 adds skorch's table of per-epoch losses. When stderr is not a
+        terminal (a log file), a bar is a plain line every 10% of the work or every
+        10 seconds, without colour codes.
     warm_start : bool, default=False
         Continue training the fitted networks for ``max_epochs`` more epochs.
 
@@ -430,9 +441,10 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
             iterator_train__shuffle=True,
             iterator_train__merge_singleton=True,  # batch norm: no one-row batch
             train_split=None,
-            callbacks__print_log=None,
+            callbacks=[("progress", EpochProgress("pretraining"))],
+            callbacks__print_log=EpochTable(sink=print_to_stderr),
             device=device,
-            verbose=0,
+            verbose=int(self.verbose),
         )
         net.fit(TableDataset(Z, device=device))
         return net.module_.eval()
@@ -468,14 +480,6 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         )
         if self.pretrain_discriminator:
             discriminator.body.load_state_dict(autoencoder.encoder.body.state_dict())
-        callbacks = [
-            *kwargs["callbacks"],
-            ("train_d_loss", PassthroughScoring(name="train_d_loss", on_train=True)),
-        ]
-        if self.loss == "wgan-gp":
-            callbacks.append(
-                ("train_wasserstein", PassthroughScoring(name="train_wasserstein", on_train=True))
-            )
         kwargs.update(
             discriminator=discriminator,
             autoencoder=autoencoder if self.reconstruction_weight > 0 else None,
@@ -490,13 +494,29 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
             condition_columns=self._spec_.columns,
             n_classes=self._spec_.n_classes,
             discriminator_lr=self.discriminator_learning_rate,
-            callbacks=callbacks,
             # the estimator holds out the validation rows itself (see _prepare)
             train_split=None,
         )
         kwargs.pop("iterator_train__shuffle", None)
         kwargs.pop("iterator_train__merge_singleton", None)  # full batches already
         return kwargs
+
+    # the progress bar's figures: the players' losses, the latest detection AUC
+    _progress_keys = {
+        "g_loss": "train_loss",
+        "d_loss": "train_d_loss",
+        "wasserstein": "train_wasserstein",
+        "detection": "valid_detection",
+    }
+
+    def _extra_callbacks(self):
+        # before early stopping, which ends an epoch early: its losses are recorded too
+        callbacks = [("train_d_loss", PassthroughScoring(name="train_d_loss", on_train=True))]
+        if self.loss == "wgan-gp":
+            callbacks.append(
+                ("train_wasserstein", PassthroughScoring(name="train_wasserstein", on_train=True))
+            )
+        return callbacks
 
     def _early_stopping_callbacks(self):
         return [
@@ -696,7 +716,11 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         codes = None
         if self.classes_ is None or y is not None:
             codes = self._class_codes(y, n_samples)  # checked before any draw
-        with self._sampling_rng(random_state) as rng:
+        many = self.verbose and n_samples > _SAMPLE_BATCH
+        with (
+            self._sampling_rng(random_state) as rng,
+            progress(many, "sampling", n_samples, "row") as bar,
+        ):
             if self.classes_ is not None and y is None:  # at the training frequencies
                 codes = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
             parts = []
@@ -711,6 +735,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
                     values[:, b.start : b.stop] = 0.0
                     values[:, b.start + category] = 1.0
                 parts.append(self.encoder_._inverse(values, random_state=rng))
+                bar.update(n)
         if isinstance(parts[0], pd.DataFrame):
             return pd.concat(parts, ignore_index=True)
         return np.concatenate(parts, axis=0)

@@ -25,7 +25,7 @@ from sklearn_ganae._resampling import (
     fit_resample_conditional,
     label_codes,
 )
-from sklearn_ganae._training import TabularNet
+from sklearn_ganae._training import TabularNet, progress
 from sklearn_ganae.nn import VariationalAutoencoder, gaussian_kl, negative_log_likelihood
 from sklearn_ganae.nn._modules import _ACTIVATIONS
 
@@ -145,6 +145,8 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         Seeds training, and the model's sampling stream: the seed of the successive
         :meth:`sample` calls that get no ``random_state`` (see Notes).
     verbose : int, default=0
+        Progress on stderr, as for :class:`AutoencoderTransformer`; with 1 or more,
+        :meth:`sample` of more than 10,000 rows also shows a "sampling" bar.
     warm_start : bool, default=False
         See :class:`AutoencoderTransformer` for these training parameters.
 
@@ -542,7 +544,11 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         conditions = None  # a conditional model without y: classes drawn below
         if self.classes_ is None or y is not None:
             conditions = self._conditions(y, n_samples)  # checked before any draw
-        with self._sampling_rng(random_state) as rng:
+        many = self.verbose and n_samples > _SAMPLE_BATCH
+        with (
+            self._sampling_rng(random_state) as rng,
+            progress(many, "sampling", n_samples, "row") as bar,
+        ):
             if conditions is None:  # classes at their training frequencies
                 codes = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
                 conditions = self._one_hot_codes(codes)
@@ -551,6 +557,7 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
                 n = min(_SAMPLE_BATCH, n_samples - start)
                 codes = rng.standard_normal((n, self.n_components)).astype(np.float32)
                 parts.append(self._decode(codes, conditions[start : start + n], rng))
+                bar.update(n)
         if isinstance(parts[0], pd.DataFrame):
             return pd.concat(parts, ignore_index=True)
         return np.concatenate(parts, axis=0)

@@ -200,9 +200,7 @@ def test_ctrl_c_during_gan_pretraining_propagates(Xy, monkeypatch):
 def test_ctrl_c_during_the_gans_detection_check_propagates(Xy, monkeypatch):
     X, _ = Xy
     monkeypatch.setattr("sklearn_ganae._gan_training.MIN_DETECTION_ROWS", 5)  # a small table
-    gan = GANSampler(
-        **{**GAN, "early_stopping": True, "validation_interval": 1}
-    )
+    gan = GANSampler(**{**GAN, "early_stopping": True, "validation_interval": 1})
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
