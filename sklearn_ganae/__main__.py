@@ -313,8 +313,8 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
 
     estimator = GANSampler if args.model == "gan" else VAETransformer
     params = {"max_epochs": args.epochs, "random_state": args.seed}
-    if args.quiet or args.verbose:  # else the estimator's own default
-        params["verbose"] = int(args.verbose)
+    # the progress bars by default, the epoch table too with --verbose, nothing with -q
+    params["verbose"] = 0 if args.quiet else 2 if args.verbose else 1
     model = estimator(**params)
     progress.note(
         f"fitting {estimator.__name__} on {len(data)} rows x {data.shape[1]} columns of "
@@ -459,7 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     loudness = synth.add_mutually_exclusive_group()
     loudness.add_argument(
-        "--verbose", action="store_true", help="print the model's progress per epoch"
+        "--verbose",
+        action="store_true",
+        help="also print the table of losses per epoch (the progress bars are shown anyway)",
     )
     loudness.add_argument(
         "--quiet",

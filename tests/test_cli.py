@@ -176,8 +176,11 @@ def test_synthesize_quiet_prints_nothing(penguins_csv, tmp_path, capsys, monkeyp
     assert capsys.readouterr() == ("", "")
     assert len(pd.read_csv(dst)) == 5
     assert seen["verbose"] == 0
+    assert main([*argv, "--overwrite"]) == 0
+    assert seen["verbose"] == 1  # the progress bars by default
+    assert "training: 2/2 epochs" in capsys.readouterr().err
     assert main([*argv, "--overwrite", "--verbose"]) == 0
-    assert seen["verbose"] == 1
+    assert seen["verbose"] == 2
     capsys.readouterr()
     with pytest.raises(SystemExit):  # one or the other
         main([*argv, "--overwrite", "--verbose", "--quiet"])
