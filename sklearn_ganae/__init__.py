@@ -8,8 +8,12 @@ Public estimators:
 - :class:`GANSampler`: a tabular GAN (autoencoder-pretrained if asked) that samples rows.
 - :class:`AEAugmenter`: latent-space over-sampling / augmentation (a sampler).
 - :class:`AugmentedClassifier`: augment the training data, then fit a classifier.
+
+:func:`save` and :func:`load` write and read fitted estimators as one file (a JSON
+manifest and safetensors weights in a zip archive), without pickle.
 """
 
+from sklearn_ganae._persistence import load, save
 from sklearn_ganae.augment import AEAugmenter, AugmentedClassifier
 from sklearn_ganae.autoencoder import AutoencoderTransformer
 from sklearn_ganae.gan import GANSampler
@@ -28,4 +32,6 @@ __all__ = [
     "TabularLayout",
     "VAETransformer",
     "__version__",
+    "load",
+    "save",
 ]

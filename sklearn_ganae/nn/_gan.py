@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sklearn_ganae.nn._init_args import records_init_args
 from sklearn_ganae.nn._layout import LayoutIndex
 from sklearn_ganae.nn._modules import MLP, Decoder, Encoder
 
@@ -61,6 +62,7 @@ def relaxed_activate(
     return out
 
 
+@records_init_args
 class Generator(nn.Module):
     """Noise and conditions to raw outputs: a mapping into a code, then a decoder.
 
@@ -111,6 +113,7 @@ def make_encoder(n_features: int, code_dim: int, body_size: int) -> Encoder:
     return Encoder(n_features, code_dim, (body_size,), "leaky_relu")
 
 
+@records_init_args
 class Discriminator(nn.Module):
     """Scores of packs of ``pac`` rows: a per-row body, then a head on each pack.
 

@@ -13,9 +13,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from sklearn_ganae.nn._init_args import records_init_args
 from sklearn_ganae.tabular import CATEGORICAL, CONTINUOUS, MISSING
 
 
+@records_init_args
 class LayoutIndex(nn.Module):
     """Index buffers for the blocks of a layout (moved with the module to a device).
 

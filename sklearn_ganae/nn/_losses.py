@@ -6,9 +6,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sklearn_ganae.nn._init_args import records_init_args
 from sklearn_ganae.nn._layout import LayoutIndex
 
 
+@records_init_args
 class ReconstructionLoss(nn.Module):
     """Negative log-likelihood of encoded rows given raw decoder outputs.
 

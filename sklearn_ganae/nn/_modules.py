@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from sklearn_ganae.nn._init_args import records_init_args
 from sklearn_ganae.nn._layout import LayoutIndex
 
 _ACTIVATIONS = {
@@ -31,6 +32,7 @@ def make_activation(name: str) -> nn.Module:
         ) from None
 
 
+@records_init_args
 class MLP(nn.Sequential):
     """Stack of ``Linear -> [BatchNorm1d] -> activation -> [Dropout]`` layers.
 
@@ -70,6 +72,7 @@ class MLP(nn.Sequential):
         self.n_outputs = width
 
 
+@records_init_args
 class Encoder(nn.Module):
     """Map encoded rows to latent codes: an :class:`MLP` and a linear bottleneck.
 
@@ -98,6 +101,7 @@ class Encoder(nn.Module):
         return out if self.skip is None else out + self.skip(x)
 
 
+@records_init_args
 class Decoder(nn.Module):
     """Map latent codes to raw outputs in a table's layout, with layout-aware heads.
 
@@ -131,6 +135,7 @@ class Decoder(nn.Module):
         return self.index.activate(logits, **kwargs)
 
 
+@records_init_args
 class Autoencoder(nn.Module):
     """An encoder and a decoder trained together on reconstruction.
 
@@ -185,6 +190,7 @@ class Autoencoder(nn.Module):
         return self.decoder.activate(self.decoder(z))
 
 
+@records_init_args
 class VariationalAutoencoder(nn.Module):
     """A (conditional) variational autoencoder for encoded tabular rows.
 
