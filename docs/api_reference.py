@@ -41,6 +41,16 @@ API_SECTIONS = [
         "names": ["AEAugmenter", "AugmentedClassifier"],
     },
     {
+        "title": "Saving models",
+        "module": "sklearn_ganae",
+        "collect": None,
+        "description": (
+            "Write and read fitted estimators as one file without pickle (also as "
+            "``est.save(path)`` and ``Class.load(path)``). See :ref:`saving-models`."
+        ),
+        "names": ["save", "load", "ModelVersionWarning"],
+    },
+    {
         "title": "Table layout",
         "module": "sklearn_ganae",
         "collect": "rest",

@@ -13,7 +13,7 @@ Public estimators:
 manifest and safetensors weights in a zip archive), without pickle.
 """
 
-from sklearn_ganae._persistence import load, save
+from sklearn_ganae._persistence import ModelVersionWarning, load, save
 from sklearn_ganae.augment import AEAugmenter, AugmentedClassifier
 from sklearn_ganae.autoencoder import AutoencoderTransformer
 from sklearn_ganae.gan import GANSampler
@@ -28,6 +28,7 @@ __all__ = [
     "AutoencoderTransformer",
     "ColumnBlock",
     "GANSampler",
+    "ModelVersionWarning",
     "TabularEncoder",
     "TabularLayout",
     "VAETransformer",

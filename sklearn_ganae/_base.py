@@ -36,6 +36,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from sklearn_ganae._persistence import PersistenceMixin
 from sklearn_ganae._training import (
     EarlyStopping,
     EpochProgress,
@@ -169,7 +170,7 @@ class SamplingStreamMixin:
         return self
 
 
-class BaseTabularNN(BaseEstimator):
+class BaseTabularNN(PersistenceMixin, BaseEstimator):
     """Base class of the package's neural estimators (not for direct use).
 
     Parameters shared by every estimator (see each estimator for the docs):

@@ -395,6 +395,9 @@ class DetectionEarlyStopping(Callback):
     check.
     """
 
+    # the held-out rows: never written by save()
+    _not_saved_attributes = ("valid",)
+
     def __init__(self, generate, valid=None, interval=10, patience=5, seed=0, sink=None):
         self.generate = generate
         self.valid = valid  # (encoded rows, class codes or None); dropped after training

@@ -123,9 +123,7 @@ _MODULE_CLASSES = _spec(
     "sklearn_ganae.vae:ELBOLoss",
 )
 # modules that do not record their arguments: how to read them off a built module
-_DERIVED_INIT_ARGS = {
-    "sklearn_ganae.vae.ELBOLoss": lambda m: {"layout": m.index._init_args["layout"]},
-}
+_DERIVED_INIT_ARGS: dict = {}
 # skorch nets: rebuilt from their parameters, initialised, then their state loaded
 _NET_CLASSES = _spec(
     "sklearn_ganae._training:TabularNet",
@@ -165,10 +163,8 @@ _BIT_GENERATORS = ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64")
 _BUILTIN_TYPES = {t.__name__: t for t in (bool, int, float, complex, str, bytes, object)}
 
 # attributes that hold (or may hold) training rows: stored as None, whatever they hold
-_DATA_ATTRIBUTES = {
-    "sklearn_ganae.GANSampler": ("_fit_rows", "_valid_part"),
-    "sklearn_ganae._gan_training.DetectionEarlyStopping": ("valid",),
-}
+# (a class names its own in ``_not_saved_attributes``; this is for other classes)
+_DATA_ATTRIBUTES: dict[str, tuple] = {}
 # private attributes of a skorch net that its constructor and initialize() rebuild
 _NET_REBUILT = frozenset({"_params_to_validate", "_modules", "_criteria", "_optimizers"})
 
@@ -1559,3 +1555,44 @@ def load(path, *, expected=None):
             stacklevel=2,
         )
     return estimator
+
+
+class PersistenceMixin:
+    """``est.save(path)`` and ``Class.load(path)``: the pickle-free format as methods."""
+
+    def save(self, path, *, overwrite=False):
+        """Write the estimator to one file without pickle.
+
+        See :func:`sklearn_ganae.save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write.
+        overwrite : bool, default=False
+            Replace an existing file.
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+        """
+        return save(self, path, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path):
+        """Read an estimator of this class from a file written by :meth:`save`.
+
+        See :func:`sklearn_ganae.load`; a file holding another class is refused.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to read.
+
+        Returns
+        -------
+        estimator : object
+            The fitted estimator, of this class.
+        """
+        return load(path, expected=cls)

@@ -40,6 +40,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
 from sklearn_ganae._base import atomic_fit
+from sklearn_ganae._persistence import PersistenceMixin
 from sklearn_ganae._resampling import concat_labels, concat_rows, oversampling_counts
 from sklearn_ganae.autoencoder import AutoencoderTransformer
 from sklearn_ganae.tabular import check_table
@@ -57,7 +58,7 @@ _EXTRAPOLATION_MAX = 0.5
 _FILTER_ROUNDS = 10
 
 
-class AEAugmenter(OneToOneFeatureMixin, BaseEstimator):
+class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
     """Over-sample or augment a training set in an autoencoder's latent space.
 
     The training rows are encoded by an autoencoder (fitted here on the rows given to
@@ -752,7 +753,7 @@ def _estimator_has(attr):
     return check
 
 
-class AugmentedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     """A classifier trained on augmented data: augment, then fit the wrapped model.
 
     ``fit`` resamples the training rows with a clone of ``augmenter`` (an

@@ -251,6 +251,9 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
     ((5, 7), True)
     """
 
+    # fitted state that is training data: never written by save()
+    _not_saved_attributes = ("_fit_rows", "_valid_part")
+
     _parameter_constraints: dict = {
         **BaseTabularNN._parameter_constraints,
         "noise_dim": [Interval(numbers.Integral, 1, None, closed="left")],

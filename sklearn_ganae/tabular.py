@@ -46,6 +46,7 @@ from sklearn_ganae._columns import (
     is_datetime_dtype,
     isin_sorted,
 )
+from sklearn_ganae._persistence import PersistenceMixin
 
 __all__ = ["TabularEncoder", "TabularLayout", "ColumnBlock", "ColumnRoleWarning"]
 
@@ -537,7 +538,7 @@ def _is_categorical_dtype(dtype) -> bool:
 # ----------------------------------------------------------------------------------
 
 
-class TabularEncoder(TransformerMixin, BaseEstimator):
+class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
     """Reversible encoder of mixed-type tables into a dense float32 matrix.
 
     Continuous and integer columns are normalised, categorical and boolean columns

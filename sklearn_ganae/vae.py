@@ -27,6 +27,7 @@ from sklearn_ganae._resampling import (
 )
 from sklearn_ganae._training import TabularNet, progress
 from sklearn_ganae.nn import VariationalAutoencoder, gaussian_kl, negative_log_likelihood
+from sklearn_ganae.nn._init_args import records_init_args
 from sklearn_ganae.nn._modules import _ACTIVATIONS
 
 ACTIVE_UNIT_THRESHOLD = 0.01
@@ -34,6 +35,7 @@ _SAMPLE_BATCH = 10_000
 _ELBO_DRAWS = 16
 
 
+@records_init_args
 class ELBOLoss(torch.nn.Module):
     """Negative evidence lower bound per row, with a weight on the KL term.
 

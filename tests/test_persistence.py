@@ -937,3 +937,23 @@ def test_unsupported_values_are_refused_with_their_place():
         _Writer().encode(np.array([1j]), "value")
     with pytest.raises(TypeError, match="MultiIndex"):
         _Writer().encode(pd.MultiIndex.from_tuples([(1, 2)]), "value")
+
+
+def test_save_and_load_methods(tmp_path):
+    from sklearn_ganae import AutoencoderTransformer, GANSampler, TabularEncoder
+    from sklearn_ganae.datasets import load_penguins
+
+    df = load_penguins()
+    ae = AutoencoderTransformer(n_components=2, max_epochs=2, random_state=0).fit(df)
+    path = ae.save(tmp_path / "ae.ganae")
+    loaded = AutoencoderTransformer.load(path)
+    np.testing.assert_array_equal(loaded.transform(df), ae.transform(df))
+    with pytest.raises(ValueError, match="GANSampler"):
+        GANSampler.load(path)
+    enc = TabularEncoder().fit(df)
+    enc.save(tmp_path / "enc.ganae")
+    with pytest.raises(FileExistsError):
+        enc.save(tmp_path / "enc.ganae")
+    enc.save(tmp_path / "enc.ganae", overwrite=True)
+    again = TabularEncoder.load(tmp_path / "enc.ganae")
+    np.testing.assert_array_equal(again.transform(df), enc.transform(df))
