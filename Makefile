@@ -31,7 +31,7 @@ clean:
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[benchmarks]"
-	cd benchmarks && for s in bench_iterator bench_reduction bench_encoding bench_metrics bench_generators bench_gan_ablation bench_augment; do ../$(PY) $$s.py || exit 1; done
+	cd benchmarks && for s in bench_iterator bench_reduction bench_encoding bench_metrics bench_generators bench_gan_ablation bench_gan_early_stopping bench_augment bench_real_tables bench_persistence; do ../$(PY) $$s.py || exit 1; done
 
 # The documentation site: the code on the hand-written pages runs as doctests, then
 # Sphinx builds the site (gallery examples run too) with warnings as errors.

