@@ -191,6 +191,8 @@ class _ContinuousCodec:
             # all missing: a constant zero column plus the indicator
             observed = np.zeros(1)
         self.min_, self.max_ = float(observed.min()), float(observed.max())
+        # where the training values lie near each bound: out-of-range values go there
+        self.tails_ = _tail_quantiles(observed)
         magnitude = max(abs(self.min_), abs(self.max_))
         if magnitude > _MAX_MAGNITUDE or (self.method != "standard" and magnitude > 1e150):
             raise ValueError(
@@ -311,7 +313,9 @@ class _ContinuousCodec:
         else:
             mode = _choose(block[:, 1 : 1 + self.n_modes], rng)
             x = v * self.stds_[mode] + self.means_[mode]
-        if self.bounds == "reflect":
+        if self.bounds == "auto":
+            x = _into_tails(x, self.min_, self.max_, self.tails_)
+        elif self.bounds == "reflect":
             x = _reflect(x, self.min_, self.max_)
         elif self.bounds == "clip":
             x = np.clip(x, self.min_, self.max_)
@@ -495,6 +499,42 @@ def _reflect(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return out
 
 
+# the share of the training values at each end into which out-of-range values go
+_TAIL = 0.05
+_TAIL_LEVELS = np.linspace(0.0, _TAIL, 21)
+
+
+def _tail_quantiles(observed: np.ndarray) -> tuple:
+    """The quantiles of the lowest and highest 5% of a column, and its spread."""
+    low = np.quantile(observed, _TAIL_LEVELS)
+    high = np.quantile(observed, 1.0 - _TAIL_LEVELS)
+    spread = float(np.std(observed)) or float(observed.max() - observed.min()) or 1.0
+    return low, high, spread
+
+
+def _into_tails(x, low, high, tails):
+    """Move out-of-range values into the column's own tails, monotonically.
+
+    A value ``d`` spreads beyond a bound goes to the quantile ``5% * d / (d + 1)`` of
+    the training values from that end: just beyond the bound lands on the bound,
+    far beyond it lands deep in the tail, never past the 5% quantile. Where the
+    training values pile on the bound (the zeros of a count) the tail quantiles all
+    equal it, and the values land there, as clipping would put them; where only the
+    extreme value touches the bound they spread over the tail's own shape instead of
+    making a spike. Values inside the range are unchanged.
+    """
+    low_q, high_q, spread = tails
+    out = x.copy()
+    below, above = x < low, x > high
+    if below.any():
+        d = (low - x[below]) / spread
+        out[below] = np.interp(_TAIL * d / (d + 1.0), _TAIL_LEVELS, low_q)
+    if above.any():
+        d = (x[above] - high) / spread
+        out[above] = np.interp(_TAIL * d / (d + 1.0), _TAIL_LEVELS, high_q)
+    return out
+
+
 def _choose(scores: np.ndarray, rng) -> np.ndarray:
     """Argmax of each row, or a draw proportional to the row when ``rng`` is given."""
     if rng is None or scores.shape[1] == 1:
@@ -623,11 +663,16 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         at the floor, or to a missing value when it has none. ``1`` turns it off.
         :meth:`inverse_transform` of encoded rows still returns a one-hot category
         below the floor: it is the row's own value.
-    bounds : {"reflect", "clip"} or None, default="reflect"
+    bounds : {"auto", "reflect", "clip"} or None, default="auto"
         Keep decoded continuous, integer and date values within the range seen
         during fit. ``"reflect"`` folds an out-of-range value back inside, mirrored
         at the bound, which keeps the column's shape near its ends; ``"clip"`` sets
-        it to the bound (synthetic mass piles up there); ``None`` leaves it.
+        it to the bound (synthetic mass piles up there); ``"auto"`` moves it into the
+        column's own tail, monotonically (a value ``d`` standard deviations beyond a
+        bound goes to the quantile ``5% * d / (d + 1)`` from that end), so the decoded
+        values near a bound follow the training values there: onto the bound where
+        they pile on it (the zeros of a count), over the tail's shape elsewhere;
+        ``None`` leaves it.
     random_state : int, RandomState instance or None, default=None
         Seeds the subsampling of the quantile and mixture fits.
 
@@ -696,7 +741,7 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         "handle_missing": [StrOptions({"indicator", "error"})],
         "column_roles": [dict, None],
         "privacy_floor": [Interval(numbers.Integral, 1, None, closed="left")],
-        "bounds": [StrOptions({"reflect", "clip"}), None],
+        "bounds": [StrOptions({"auto", "reflect", "clip"}), None],
         "random_state": ["random_state"],
     }
 
@@ -711,7 +756,7 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         handle_unknown="infrequent_if_exist",
         handle_missing="indicator",
         privacy_floor=5,
-        bounds="reflect",
+        bounds="auto",
         random_state=None,
     ):
         self.categorical_features = categorical_features

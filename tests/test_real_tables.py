@@ -420,12 +420,33 @@ def test_reflection_leaves_no_spike_at_the_bounds():
     # decoded values that overshoot the range, as an untrained generator's do
     Z = rng.normal(scale=1.5, size=(20_000, 1))
     clipped = TabularEncoder(bounds="clip").fit(df).inverse_transform(Z)["x"]
+    # "auto" (the default) reflects here: no value sits on the bounds in training
     reflected = TabularEncoder().fit(df).inverse_transform(Z)["x"]
     lo, hi = df["x"].min(), df["x"].max()
     at_bounds = lambda s: float(((s == lo) | (s == hi)).mean())  # noqa: E731
     assert at_bounds(clipped) > 0.2
     assert at_bounds(reflected) < 0.01
     assert reflected.between(lo, hi).all()
+
+
+def test_auto_bounds_follow_the_columns_own_tails():
+    rng = np.random.RandomState(0)
+    # a count with many zeros (real mass on the lower bound), no mass on the upper one
+    counts = np.where(rng.rand(2_000) < 0.3, 0.0, rng.exponential(5.0, 2_000).round(1))
+    df = pd.DataFrame({"n": counts})
+    Z = rng.normal(scale=2.0, size=(20_000, 1))
+    out = TabularEncoder().fit(df).inverse_transform(Z)["n"]
+    raw = TabularEncoder(bounds=None).fit(df).inverse_transform(Z)["n"]
+    assert (out[raw < 0] == 0).all()  # onto the zeros, where the real mass is
+    top, q95 = df["n"].max(), df["n"].quantile(0.95)
+    assert (out == top).mean() < 0.001  # no spike on the maximum
+    assert out[raw > top].between(q95 - 0.05, top).all()  # into the top 5% (rounded)
+    assert out.between(0, top).all()
+    inside = (raw >= 0) & (raw <= top)
+    assert (out[inside] == raw[inside]).all()
+    # monotone: a farther overshoot never lands closer to the bound
+    order = np.argsort(raw[raw > top].to_numpy())
+    assert (np.diff(out[raw > top].to_numpy()[order]) <= 0).all()
 
 
 def test_values_near_the_float64_limit():

@@ -1069,8 +1069,8 @@ def test_clip_to_training_range_and_integers():
     assert out["f"].tolist()[:2] == [0.0, 10.0]
     assert out["i"].tolist()[:2] == [0, 10]
     assert out["i"].dtype == np.int64
-    # the default reflects out-of-range values back inside, not onto the bounds
-    reflected = TabularEncoder().fit(df).inverse_transform(Z_far)
+    # reflection folds out-of-range values back inside, not onto the bounds
+    reflected = TabularEncoder(bounds="reflect").fit(df).inverse_transform(Z_far)
     assert reflected["f"].between(0.0, 10.0).all() and reflected["i"].between(0, 10).all()
     unclipped = TabularEncoder(bounds=None).fit(df).inverse_transform(Z_far)
     assert unclipped["f"][0] < -100 and unclipped["f"][1] > 100
@@ -1080,7 +1080,7 @@ def test_clip_to_training_range_and_integers():
     enc = TabularEncoder(bounds="clip").fit(df)
     assert enc.inverse_transform(enc.transform(new))["i"].tolist() == [3, 4, 0, 10]
     # reflected at the bounds: -5 is 5 below 0 -> 5; 20 is 10 above 10 -> 0
-    enc = TabularEncoder().fit(df)
+    enc = TabularEncoder(bounds="reflect").fit(df)
     assert enc.inverse_transform(enc.transform(new))["i"].tolist() == [3, 4, 5, 0]
     for transform in TRANSFORMS:
         enc = TabularEncoder(continuous_transform=transform, random_state=0).fit(df)
