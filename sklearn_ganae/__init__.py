@@ -11,28 +11,40 @@ Public estimators:
 
 :func:`save` and :func:`load` write and read fitted estimators as one file (a JSON
 manifest and safetensors weights in a zip archive), without pickle.
+
+The names are imported on first use (scikit-learn's pattern), so that
+``import sklearn_ganae.metrics`` or the ``report`` command do not import torch.
 """
 
-from sklearn_ganae._persistence import ModelVersionWarning, load, save
-from sklearn_ganae.augment import AEAugmenter, AugmentedClassifier
-from sklearn_ganae.autoencoder import AutoencoderTransformer
-from sklearn_ganae.gan import GANSampler
-from sklearn_ganae.tabular import ColumnBlock, TabularEncoder, TabularLayout
-from sklearn_ganae.vae import VAETransformer
+import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "AEAugmenter",
-    "AugmentedClassifier",
-    "AutoencoderTransformer",
-    "ColumnBlock",
-    "GANSampler",
-    "ModelVersionWarning",
-    "TabularEncoder",
-    "TabularLayout",
-    "VAETransformer",
-    "__version__",
-    "load",
-    "save",
-]
+# public name -> the module that defines it
+_LAZY = {
+    "AEAugmenter": "sklearn_ganae.augment",
+    "AugmentedClassifier": "sklearn_ganae.augment",
+    "AutoencoderTransformer": "sklearn_ganae.autoencoder",
+    "ColumnBlock": "sklearn_ganae.tabular",
+    "GANSampler": "sklearn_ganae.gan",
+    "ModelVersionWarning": "sklearn_ganae._persistence",
+    "TabularEncoder": "sklearn_ganae.tabular",
+    "TabularLayout": "sklearn_ganae.tabular",
+    "VAETransformer": "sklearn_ganae.vae",
+    "load": "sklearn_ganae._persistence",
+    "save": "sklearn_ganae._persistence",
+}
+
+__all__ = [*sorted(_LAZY), "__version__"]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'sklearn_ganae' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

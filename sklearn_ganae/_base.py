@@ -36,7 +36,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_ganae._persistence import PersistenceMixin
+from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae._training import (
     EarlyStopping,
     EpochProgress,

@@ -40,8 +40,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
 from sklearn_ganae._base import atomic_fit
-from sklearn_ganae._persistence import PersistenceMixin
 from sklearn_ganae._resampling import concat_labels, concat_rows, oversampling_counts
+from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae.autoencoder import AutoencoderTransformer
 from sklearn_ganae.tabular import check_table
 from sklearn_ganae.vae import VAETransformer

@@ -46,7 +46,7 @@ from sklearn_ganae._columns import (
     is_datetime_dtype,
     isin_sorted,
 )
-from sklearn_ganae._persistence import PersistenceMixin
+from sklearn_ganae._saving import PersistenceMixin
 
 __all__ = ["TabularEncoder", "TabularLayout", "ColumnBlock", "ColumnRoleWarning"]
 
