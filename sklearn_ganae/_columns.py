@@ -81,6 +81,9 @@ _ISO_FORMATS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$"), "%Y-%m-%dT%H:%M"),
     (re.compile(r"^\d{4}-\d{2}$"), "%Y-%m"),
 )
+# the units pandas holds datetimes in, in nanoseconds, and their names
+_PER_BASE = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+_BASE_NAMES = {"s": "second", "ms": "millisecond", "us": "microsecond", "ns": "nanosecond"}
 _NS = {
     "day": 86_400 * 10**9,
     "hour": 3_600 * 10**9,
@@ -126,14 +129,27 @@ def _is_date_object(value) -> bool:
 
 
 def looks_like_iso_dates(observed: pd.Series, pattern=_ISO) -> bool:
-    """Every value is a string written as an ISO 8601 date or date-time."""
+    """Every value is a string written as an ISO 8601 date or date-time (or a
+    timedelta, with ``pattern=_TIMEDELTA``) that parses; empty strings are missing."""
     if not len(observed) or not all(isinstance(v, str) for v in observed.iloc[:50]):
         return False
     strings = observed.astype(str)
-    head = strings.iloc[:1000]
-    if not head.str.match(pattern).all():
+    strings = strings[strings.str.strip() != ""]
+    if not len(strings):
         return False
-    return bool(strings.str.match(pattern).all())
+    head = strings.iloc[:1000]
+    if not head.str.match(pattern).all() or not strings.str.match(pattern).all():
+        return False
+    # the shape is not enough ("3222-98" is a part number): every value must parse
+    try:
+        if pattern is _TIMEDELTA:
+            parsed = pd.to_timedelta(strings, errors="coerce")
+        else:
+            utc = bool(strings.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).any())
+            parsed = pd.to_datetime(strings, format="ISO8601", errors="coerce", utc=utc)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return not bool(parsed.isna().any())
 
 
 def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple[str, str]:
@@ -245,7 +261,9 @@ class DatetimeCodec:
 
     # --- reading the column -------------------------------------------------------
     def _to_ns(self, raw, *, fitting: bool) -> tuple[np.ndarray, np.ndarray]:
-        """int64 nanoseconds (UTC for aware values) and the missing mask."""
+        """int64 counts of the column's base unit (UTC for aware values), and the
+        missing mask. The base unit is the one pandas holds the column in (seconds
+        to nanoseconds), so dates outside 1677-2262 never pass through nanoseconds."""
         series = raw if isinstance(raw, pd.Series) else pd.Series(raw)
         kind = getattr(self, "kind_", None)
         try:
@@ -263,16 +281,24 @@ class DatetimeCodec:
                 f"{{{self.name!r}: 'categorical'}}."
             ) from None
         missing = pd.isna(parsed).to_numpy()
-        if kind.startswith("timedelta"):
-            ns = parsed.to_numpy(dtype="m8[ns]").view(np.int64)
-        else:
-            values = parsed
-            if isinstance(values.dtype, pd.DatetimeTZDtype):
-                if fitting:
-                    self.tz_ = values.dtype.tz
-                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-            ns = values.to_numpy(dtype="M8[ns]").view(np.int64)
-        return ns.copy(), missing
+        values = parsed
+        if not kind.startswith("timedelta") and isinstance(values.dtype, pd.DatetimeTZDtype):
+            if fitting:
+                self.tz_ = values.dtype.tz
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        if fitting:
+            self.base_ = np.datetime_data(values.to_numpy().dtype)[0]
+            if self.base_ not in _PER_BASE:  # days or coarser: count in seconds
+                self.base_ = "s"
+        try:
+            values = values.dt.as_unit(self.base_)
+        except (ValueError, OverflowError) as exc:
+            raise ValueError(
+                f"Column {self.name!r} holds dates outside the range its training values "
+                f"allow at their resolution ({self.base_}): {exc}."
+            ) from None
+        ints = values.to_numpy().view(np.int64)
+        return ints.copy(), missing
 
     def fit(self, raw) -> DatetimeCodec:
         series = raw if isinstance(raw, pd.Series) else pd.Series(raw)
@@ -283,21 +309,30 @@ class DatetimeCodec:
         self.format_ = None
         if self.kind_ == "string":
             strings = observed_strings.astype(str)
+            strings = strings[strings.str.strip() != ""]
             self.format_ = next(
                 (fmt for pattern, fmt in _ISO_FORMATS if strings.str.match(pattern).all()), None
             )
         obs = ns[~missing]
         self.origin_ = int(obs.min()) if obs.size else 0
-        self.unit_ = "nanosecond"
+        self.unit_ = _BASE_NAMES[self.base_]
         for unit, size in _NS.items():
-            if obs.size == 0 or np.all((obs - self.origin_) % size == 0):
+            if size < _PER_BASE[self.base_]:
+                break
+            step = size // _PER_BASE[self.base_]
+            if obs.size == 0 or np.all((obs - self.origin_) % step == 0):
                 self.unit_ = unit
                 break
         self.inner.fit(self._counts(ns, missing))
         return self
 
+    @property
+    def _step(self) -> int:
+        """The resolution in counts of the base unit."""
+        return _NS[self.unit_] // _PER_BASE[getattr(self, "base_", "ns")]
+
     def _counts(self, ns, missing):
-        counts = (ns - self.origin_).astype(np.float64) / _NS[self.unit_]
+        counts = (ns - self.origin_).astype(np.float64) / self._step
         counts[missing] = np.nan
         return counts
 
@@ -324,7 +359,7 @@ class DatetimeCodec:
         missing = np.isnan(counts)
         ns = np.zeros(len(counts), dtype=np.int64)
         steps = np.round(counts[~missing])
-        ns[~missing] = self.origin_ + steps.astype(np.int64) * _NS[self.unit_]
+        ns[~missing] = self.origin_ + steps.astype(np.int64) * self._step
         return _restore_datetimes(ns, missing, self)
 
 
@@ -344,6 +379,9 @@ def _parse_datetimes(series: pd.Series, name: str):
     if isinstance(first, (_dt.datetime, pd.Timestamp, np.datetime64)):
         parsed = pd.to_datetime(series, utc=_has_aware(observed))
         return "datetime_objects", parsed
+    if isinstance(first, str):
+        series = _blank_as_missing(series)
+        observed = _non_missing(series)
     if isinstance(first, str) and bool(observed.astype(str).str.match(_TIMEDELTA).all()):
         return "timedelta_strings", pd.to_timedelta(series)
     if isinstance(first, str):
@@ -364,11 +402,21 @@ def _parse_datetimes(series: pd.Series, name: str):
     raise ValueError(f"values such as {first!r} of type {type(first).__name__}")
 
 
+def _blank_as_missing(series: pd.Series) -> pd.Series:
+    """Empty strings of a date column are missing values (as CSV exports write them)."""
+    if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
+        return series
+    blank = series.astype(str).str.strip().eq("") & ~pd.isna(series)
+    return series.where(~blank, None) if blank.any() else series
+
+
 def _has_aware(observed) -> bool:
     return any(getattr(v, "tzinfo", None) is not None for v in observed.iloc[:50])
 
 
 def _parse_as(series: pd.Series, kind: str, tz):
+    if kind in ("string", "timedelta_strings"):
+        series = _blank_as_missing(series)
     if kind in ("timedelta", "timedelta_objects", "timedelta_strings"):
         return pd.to_timedelta(series)
     if kind == "string":
@@ -387,10 +435,11 @@ def _is_aware_dtype(dtype) -> bool:
 
 
 def _restore_datetimes(ns: np.ndarray, missing: np.ndarray, codec: DatetimeCodec):
-    """Decoded nanoseconds as the column's own values (an object or datetime array)."""
+    """Decoded counts of the base unit as the column's own values."""
     kind, dtype = codec.kind_, codec.dtype_
+    base = getattr(codec, "base_", "ns")
     if kind in ("timedelta", "timedelta_objects", "timedelta_strings"):
-        values = pd.Series(ns.view("m8[ns]"))
+        values = pd.Series(ns.view(f"m8[{base}]"))
         values[missing] = pd.NaT
         if kind == "timedelta":
             return values.astype(dtype)
@@ -399,7 +448,7 @@ def _restore_datetimes(ns: np.ndarray, missing: np.ndarray, codec: DatetimeCodec
             out[missing] = np.nan
             return out
         return values.astype(object).where(~missing, None).to_numpy()
-    values = pd.Series(ns.view("M8[ns]"))
+    values = pd.Series(ns.view(f"M8[{base}]"))
     values[missing] = pd.NaT
     if codec.tz_ is not None:
         values = values.dt.tz_localize("UTC").dt.tz_convert(codec.tz_)
@@ -408,7 +457,7 @@ def _restore_datetimes(ns: np.ndarray, missing: np.ndarray, codec: DatetimeCodec
     if kind == "date_objects":
         out = values.dt.date.to_numpy(dtype=object, copy=True)
     elif kind == "datetime_objects":
-        out = np.asarray(values.dt.to_pydatetime(), dtype=object)
+        out = np.array(values.dt.to_pydatetime(), dtype=object, copy=True)
     else:  # strings
         fmt = codec.format_
         if fmt is None:
@@ -469,14 +518,29 @@ class IdentifierCodec:
             series.dtype
         )
         if numeric:
-            values = observed.to_numpy(dtype=np.float64)
-            if n_obs and not np.all(values == np.round(values)):
-                raise ValueError(
-                    f"Column {self.name!r} was given the role 'identifier' but holds "
-                    "non-integer numbers; identifiers are integers or strings. Give it "
-                    f"another role, e.g. column_roles={{{self.name!r}: 'continuous'}}."
-                )
-            values = values.astype(np.int64)
+            if pd.api.types.is_integer_dtype(series.dtype):
+                if pd.api.types.is_unsigned_integer_dtype(series.dtype) and n_obs:
+                    if int(observed.max()) > np.iinfo(np.int64).max:
+                        raise ValueError(
+                            f"Column {self.name!r} holds unsigned identifiers beyond the "
+                            "int64 range; convert them to strings first."
+                        )
+                values = observed.to_numpy(dtype=np.int64)  # exact, whatever the size
+            else:
+                values = observed.to_numpy(dtype=np.float64)
+                if n_obs and not np.all(values == np.round(values)):
+                    raise ValueError(
+                        f"Column {self.name!r} was given the role 'identifier' but holds "
+                        "non-integer numbers; identifiers are integers or strings. Give it "
+                        f"another role, e.g. column_roles={{{self.name!r}: 'continuous'}}."
+                    )
+                if n_obs and np.abs(values).max() >= 2.0**53:
+                    raise ValueError(
+                        f"Column {self.name!r} holds integer identifiers stored as floats "
+                        "beyond 2**53, where floats cannot tell them apart; read the column "
+                        "as integers (dtype 'Int64') or strings."
+                    )
+                values = values.astype(np.int64)
             self.kind_ = "integer"
             self.min_ = int(values.min()) if n_obs else 0
             self.max_ = int(values.max()) if n_obs else 0
@@ -531,14 +595,23 @@ class IdentifierCodec:
         span = self.max_ - self.min_ + 1
         if span - self.n_distinct_ >= 2 * n:
             got = np.zeros(0, dtype=np.int64)
+            top = min(self.max_ + 1, np.iinfo(np.int64).max)  # the maximum is taken anyway
             for _ in range(_ID_ROUNDS):
-                draw = rng.randint(self.min_, self.max_ + 1, size=2 * n + 16, dtype=np.int64)
+                draw = rng.randint(self.min_, top, size=2 * n + 16, dtype=np.int64)
                 draw = draw[~_isin_hashes(draw, self.hashes_)]
                 got = pd.unique(np.concatenate([got, draw]))
                 if len(got) >= n:
                     return np.asarray(got[:n], dtype=np.int64)
-        # no room in the training range: consecutive values after its maximum
-        return self.max_ + 1 + np.arange(n, dtype=np.int64)
+        # no room in the training range: consecutive values after its maximum (or
+        # before its minimum, next to the int64 limit)
+        if self.max_ + n <= np.iinfo(np.int64).max:
+            return self.max_ + 1 + np.arange(n, dtype=np.int64)
+        if self.min_ - n >= np.iinfo(np.int64).min:
+            return self.min_ - n + np.arange(n, dtype=np.int64)
+        raise ValueError(
+            f"Column {self.name!r}: no room for {n} fresh integer identifiers in int64; "
+            "convert the identifiers to strings."
+        )
 
     def _fresh_strings(self, n, rng):
         out = np.empty(n, dtype=object)

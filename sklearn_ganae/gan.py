@@ -739,9 +739,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
                     values[:, b.start + category] = 1.0
                 parts.append(self.encoder_._inverse(values, random_state=rng))
                 bar.update(n)
-        if isinstance(parts[0], pd.DataFrame):
-            return pd.concat(parts, ignore_index=True)
-        return np.concatenate(parts, axis=0)
+        return self.encoder_._join_samples(parts, rng)
 
     def _check_collapse(self):
         """Warn when the generator puts (almost) all mass on one category of columns

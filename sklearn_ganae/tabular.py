@@ -771,7 +771,6 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     # --- fit -------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the column kinds, normalisations and categories of ``X``.
 
@@ -787,6 +786,17 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         self : TabularEncoder
             The fitted encoder.
         """
+        # atomic: a failed fit leaves the previous fitted state (or none) as it was
+        before = dict(vars(self))
+        try:
+            return self._fit(X)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit(self, X):
         X = self._check_input(X, reset=True)
         n_features = X.shape[1]
         cat_mask = self._resolve_categorical(X)
@@ -808,12 +818,15 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
                 role, reason = infer_role(
                     _as_series(raw), names[j], is_frame=self._is_frame, categorical=cat_mask[j]
                 )
+            if j in overrides:
+                _check_override(role, raw, names[j])
             codec = self._make_codec(
                 role, names[j], j, raw, seed, categorical=cat_mask[j] or j in overrides
             )
             roles[names[j]] = role
             self._reasons[names[j]] = reason
             self._codecs.append(codec)
+            self._dtypes[j] = _without_rare_categories(self._dtypes[j], codec)
         self.column_roles_ = roles
         self.categorical_mask_ = np.array(
             [isinstance(c, _CategoricalCodec) for c in self._codecs], dtype=bool
@@ -845,7 +858,10 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
                     f"column_roles[{key!r}] = {role!r} is not a role; use one of "
                     f"{list(ROLES)} (or the alias 'text' for 'high_cardinality')."
                 )
-            if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            labels = list(self._columns) if self._is_frame else []
+            if self._is_frame and key in labels and not isinstance(key, bool):
+                out[labels.index(key)] = canonical  # a column label (integers too)
+            elif isinstance(key, numbers.Integral) and not isinstance(key, bool):
                 if not -len(names) <= key < len(names):
                     raise ValueError(
                         f"column_roles has the column position {key}, out of range for "
@@ -1053,6 +1069,27 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             columns.append(codec.inverse(Z[:, start : start + codec.width], rng))
             start += codec.width
         return self._assemble(columns, len(Z))
+
+    def _join_samples(self, parts, rng):
+        """Concatenate decoded batches of one sampling call.
+
+        Identifiers are unique within one call, not only within one batch: with
+        several batches, the identifier columns are drawn again for all the rows.
+        """
+        if isinstance(parts[0], pd.DataFrame):
+            out = pd.concat(parts, ignore_index=True)
+        else:
+            out = np.concatenate(parts, axis=0)
+        if len(parts) == 1:
+            return out
+        for j, codec in enumerate(self._codecs):
+            if isinstance(codec, IdentifierCodec):
+                fresh = codec.inverse(np.zeros((len(out), 0)), check_random_state(rng))
+                if isinstance(out, pd.DataFrame):
+                    out.isetitem(j, _restore_dtype(fresh, self._dtypes[j]))
+                else:
+                    out[:, j] = fresh
+        return out
 
     def _assemble(self, columns, n_rows):
         if self._is_frame:
@@ -1303,6 +1340,46 @@ def _column(X, j):
     return X.iloc[:, j] if isinstance(X, pd.DataFrame) else X[:, j]
 
 
+def _without_rare_categories(dtype, codec):
+    """A category dtype without the values below the privacy floor that were grouped
+    (and are not stored): decoded and sampled columns never list them."""
+    rare = getattr(codec, "_rare_hashes", None)
+    if not isinstance(dtype, pd.CategoricalDtype) or rare is None or not len(rare):
+        return dtype
+    categories = dtype.categories
+    keep = ~isin_sorted(hash_values(np.asarray(categories, dtype=object)), rare)
+    return pd.CategoricalDtype(categories[keep], ordered=dtype.ordered)
+
+
+def _check_override(role, raw, name):
+    """An ``integer`` or ``boolean`` role given in ``column_roles`` must fit the values."""
+    if role not in (INTEGER_ROLE, BOOLEAN_ROLE):
+        return
+    series = _as_series(raw)
+    observed = series[~pd.isna(series)]
+    if role == BOOLEAN_ROLE:
+        distinct = pd.unique(observed.astype(object))
+        if len(distinct) > 2:
+            raise ValueError(
+                f"Column {name!r} was given the role 'boolean' but holds {len(distinct)} "
+                f"distinct values (such as {list(distinct[:3])}); a boolean has two. Give "
+                f"it the role 'categorical' instead, e.g. column_roles={{{name!r}: "
+                "'categorical'}."
+            )
+        return
+    try:
+        values = observed.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):
+        return  # not numbers: the codec names the problem
+    if not np.array_equal(values, np.round(values)):
+        example = values[values != np.round(values)][0]
+        raise ValueError(
+            f"Column {name!r} was given the role 'integer' but holds non-integer values "
+            f"such as {float(example)!r}; rounding them would change the data. Give it the role "
+            f"'continuous' instead, e.g. column_roles={{{name!r}: 'continuous'}}."
+        )
+
+
 def _check_scalars(raw, name):
     """Categories must be strings, numbers or dates (the first observed value tells)."""
     values = raw.to_numpy(dtype=object) if isinstance(raw, pd.Series) else np.asarray(raw)
@@ -1355,6 +1432,8 @@ def _restore_dtype(values: np.ndarray, dtype) -> pd.Series:
             return pd.Series(values, dtype="boolean")
         return pd.Series(values.astype(bool), dtype=dtype)
     if pd.api.types.is_integer_dtype(dtype):
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+            return pd.Series(values).astype(dtype)  # exact: no pass through float64
         values = np.asarray(values, dtype=np.float64)
         if np.isnan(values).any():
             if isinstance(dtype, np.dtype):

@@ -514,3 +514,121 @@ def test_autoencoder_and_augmentation_on_an_exported_table():
         ),
     ).fit(numeric.fillna(0), y)
     assert set(clf.predict(numeric.fillna(0))) <= set(y)
+
+
+# ----------------------------------------------------------------------------------
+# edge cases found in review
+# ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(pd.date_range("2300-01-01", periods=60, freq="D", unit="s")),
+        pd.Series(np.array(["1500-01-01"] * 30 + ["1500-02-03"] * 30, dtype="M8[s]")),
+        pd.Series([dt.date(1500, 1, 1) + dt.timedelta(days=i) for i in range(60)]),
+        pd.Series([f"1600-01-{1 + i % 28:02d}" for i in range(60)]),
+        pd.Series(pd.to_timedelta(np.arange(60) * 73_000, unit="D").astype("m8[s]")),
+    ],
+    ids=["year-2300", "year-1500-M8s", "date-1500", "iso-1600", "timedelta-200-years"],
+)
+def test_dates_outside_the_nanosecond_range_round_trip(column):
+    df = pd.DataFrame({"t": column, "x": np.arange(60.0)})
+    enc = TabularEncoder().fit(df)
+    out = enc.inverse_transform(enc.transform(df))
+    assert out["t"].dtype == df["t"].dtype
+    assert out["t"].astype(str).tolist() == df["t"].astype(str).tolist()
+
+
+def test_object_datetimes_with_mixed_offsets_decode():
+    zones = [dt.timezone(dt.timedelta(hours=1)), dt.timezone(dt.timedelta(hours=2))]
+    values = [dt.datetime(2021, 3, 1 + i % 27, tzinfo=zones[i % 2]) for i in range(60)]
+    df = pd.DataFrame({"t": pd.Series(values, dtype=object), "x": np.arange(60.0)})
+    enc = TabularEncoder().fit(df)
+    out = enc.inverse_transform(enc.transform(df))
+    assert [pd.Timestamp(v) for v in out["t"]] == [pd.Timestamp(v) for v in values]
+    enc._inverse(np.zeros((10, enc.n_features_out_)), random_state=0)  # no read-only error
+
+
+def test_integer_identifiers_beyond_float_precision_stay_exact():
+    ids = 2**53 + 4 * np.arange(200)
+    df = pd.DataFrame({"customer_id": ids, "x": np.arange(200.0)})
+    enc = _fit(TabularEncoder(), df)
+    out = enc._inverse(np.zeros((200, enc.n_features_out_)), random_state=0)
+    assert not out["customer_id"].isin(ids).any() and out["customer_id"].is_unique
+    top = np.iinfo(np.int64).max - 3 * np.arange(100)
+    enc = _fit(TabularEncoder(), pd.DataFrame({"row_id": top, "x": np.arange(100.0)}))
+    out = enc._inverse(np.zeros((500, 1)), random_state=0)["row_id"]
+    assert not out.isin(top).any() and out.is_unique
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_ganae.tabular.ColumnRoleWarning")
+def test_identifiers_are_unique_across_the_batches_of_one_sample_call():
+    df = pd.DataFrame(
+        {
+            "rownames": np.arange(1, 201),
+            "code": [f"AB{i:04d}" for i in range(200)],
+            "x": np.random.RandomState(0).rand(200),
+        }
+    )
+    gan = GANSampler(max_epochs=1, random_state=0).fit(df)
+    rows = gan.sample(20_500)  # three batches of at most 10,000
+    assert rows["rownames"].is_unique and rows["code"].is_unique
+    assert not rows["code"].isin(df["code"]).any()
+
+
+def test_date_shaped_codes_and_blank_dates():
+    rng = np.random.RandomState(0)
+    parts = rng.choice([f"{1000 + i}-{10 + i}" for i in range(10)], 200)
+    enc = TabularEncoder().fit(pd.DataFrame({"part": parts, "x": rng.rand(200)}))
+    assert enc.column_roles_["part"] == "categorical"  # shaped like "YYYY-MM", not dates
+    dates = pd.Series(pd.date_range("2020-01-01", periods=200).strftime("%Y-%m-%d"))
+    dates[3] = ""  # a blank cell of a CSV export
+    df = pd.DataFrame({"d": dates, "x": rng.rand(200)})
+    enc = TabularEncoder().fit(df)
+    assert enc.column_roles_["d"] == "datetime"
+    out = enc.inverse_transform(enc.transform(df))["d"]
+    assert pd.isna(out[3]) and out.drop(index=3).tolist() == dates.drop(index=3).tolist()
+
+
+def test_failed_refit_of_the_encoder_keeps_its_state():
+    rng = np.random.RandomState(0)
+    A = pd.DataFrame({"p": rng.rand(50), "q": rng.rand(50)})
+    enc = TabularEncoder().fit(A)
+    Z = enc.transform(A)
+    with pytest.raises(ValueError, match="cannot be read as dates"):
+        enc.set_params(column_roles={"q": "datetime"}).fit(A.assign(q=["x"] * 50))
+    np.testing.assert_array_equal(enc.transform(A), Z)
+    fresh = TabularEncoder(column_roles={"q": "datetime"})
+    with pytest.raises(ValueError):
+        fresh.fit(A.assign(q=["x"] * 50))
+    assert not hasattr(fresh, "layout_")
+
+
+def test_integer_column_labels_in_column_roles():
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame({1: rng.rand(50), 0: rng.randint(0, 3, 50)})
+    roles = TabularEncoder(column_roles={0: "categorical"}).fit(df).column_roles_
+    assert roles == {"1": "continuous", "0": "categorical"}  # the label 0, not position 0
+
+
+@pytest.mark.parametrize(
+    "roles, match",
+    [
+        ({"x": "integer"}, r"'x' was given the role 'integer' but holds non-integer values"),
+        ({"k": "boolean"}, r"'k' was given the role 'boolean' but holds 10 distinct values"),
+    ],
+)
+def test_integer_and_boolean_overrides_must_fit(roles, match):
+    df = pd.DataFrame({"x": [5.29, 1.0, 2.0] * 10, "k": list(range(10)) * 3})
+    with pytest.raises(ValueError, match=match):
+        TabularEncoder(column_roles=roles).fit(df)
+
+
+def test_rare_levels_leave_the_category_dtype():
+    values = [f"c{i % 6}" for i in range(360)] + ["SECRET_NAME"] + [f"s{i}" for i in range(100)]
+    df = pd.DataFrame({"cat": pd.Categorical(values), "x": np.arange(len(values), dtype=float)})
+    enc = _fit(TabularEncoder(), df)
+    out = enc._inverse(np.ones((50, enc.n_features_out_)), random_state=0)
+    assert "SECRET_NAME" not in out["cat"].cat.categories
+    assert set(out["cat"].cat.categories) == {f"c{i}" for i in range(6)}
