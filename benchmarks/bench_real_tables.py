@@ -16,7 +16,8 @@ process (so that its peak resident memory is its own):
   measured for reconstructions and augmented rows, which keep their source row's
   own values);
 - dates round-trip exactly: ``inverse_transform(transform(X))`` gives every date
-  column back value for value;
+  column back value for value (these tables' dates are at day resolution; the
+  encoded float32 holds seconds over years only to a few seconds);
 - the quality report (column shapes, pair trends, detection AUC) of generated rows;
 - the numeric columns' shape score (KS) of the same draws decoded with each
   ``bounds`` rule of the encoder ("auto", the default, "reflect" and "clip").

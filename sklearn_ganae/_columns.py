@@ -173,6 +173,17 @@ def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple
             reason = _integer_identifier_reason(observed, name)
             if reason:
                 return IDENTIFIER_ROLE, reason
+        if (
+            is_frame
+            and pd.api.types.is_float_dtype(dtype)
+            and _ID_NAME.search(str(name))
+            and _whole(observed)
+        ):
+            # integer identifiers with missing values arrive from a CSV as floats; a
+            # float column is an identifier only when it is also named like one
+            reason = _integer_identifier_reason(observed, name)
+            if reason:
+                return IDENTIFIER_ROLE, reason + " (stored as floats)"
         if pd.api.types.is_integer_dtype(dtype):
             return INTEGER_ROLE, f"integer dtype, {observed.nunique():,} distinct values"
         if pd.api.types.is_object_dtype(dtype):
@@ -211,6 +222,15 @@ def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple
         )
     kind = "category" if isinstance(dtype, pd.CategoricalDtype) else str(dtype)
     return CATEGORICAL_ROLE, f"{kind} dtype, {n_distinct:,} distinct values"
+
+
+def _whole(observed: pd.Series) -> bool:
+    values = observed.to_numpy(dtype=np.float64)
+    return (
+        bool(len(values))
+        and bool(np.all(values == np.round(values)))
+        and (float(np.abs(values).max()) < 2.0**53)
+    )
 
 
 def _integer_identifier_reason(observed: pd.Series, name: str) -> str | None:
@@ -426,8 +446,18 @@ def _parse_as(series: pd.Series, kind: str, tz):
             raise ValueError(f"values such as {bad.iloc[0]!r} are not ISO 8601 dates")
         utc = bool(observed.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).any())
         return pd.to_datetime(series, format="ISO8601", utc=utc)
-    parsed = pd.to_datetime(series, utc=tz is not None and not _is_aware_dtype(series.dtype))
-    return parsed
+    aware = _is_aware_dtype(series.dtype) or (
+        series.dtype == object and _has_aware(_non_missing(series))
+    )
+    if kind == "datetime64" and (tz is not None) != aware:
+        raise ValueError(
+            "the column was fitted on "
+            + ("time-zone aware" if tz is not None else "naive")
+            + " datetimes and got "
+            + ("aware" if aware else "naive")
+            + " ones; convert them with tz_localize / tz_convert first"
+        )
+    return pd.to_datetime(series, utc=tz is not None and not _is_aware_dtype(series.dtype))
 
 
 def _is_aware_dtype(dtype) -> bool:

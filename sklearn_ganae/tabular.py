@@ -906,7 +906,8 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             )
             return codec.fit(values)
         values = self._categorical_values(raw, name)
-        floor = self.privacy_floor
+        # a boolean value identifies nobody: the floor is for values that can
+        floor = 1 if role == BOOLEAN_ROLE else self.privacy_floor
         if role == HIGH_CARDINALITY_ROLE:
             min_freq = self.min_frequency
             if min_freq is None or not isinstance(min_freq, numbers.Integral):

@@ -632,3 +632,28 @@ def test_rare_levels_leave_the_category_dtype():
     out = enc._inverse(np.ones((50, enc.n_features_out_)), random_state=0)
     assert "SECRET_NAME" not in out["cat"].cat.categories
     assert set(out["cat"].cat.categories) == {f"c{i}" for i in range(6)}
+
+
+def test_integer_ids_stored_as_floats_are_identifiers():
+    ids = np.arange(100, 300).astype(float)
+    ids[5] = np.nan  # a missing value makes pandas read the column as floats
+    df = pd.DataFrame({"patient_id": ids, "x": np.random.RandomState(0).rand(200)})
+    enc = _fit(TabularEncoder(), df)
+    assert enc.column_roles_["patient_id"] == "identifier"
+    out = enc._inverse(np.zeros((300, enc.n_features_out_)), random_state=0)["patient_id"]
+    assert not out.dropna().isin(ids).any() and out.dropna().is_unique
+
+
+def test_naive_dates_into_an_aware_column_raise():
+    t = pd.Series(pd.date_range("2021-01-01", periods=50, tz="Europe/Paris"))
+    enc = TabularEncoder().fit(pd.DataFrame({"t": t, "x": np.arange(50.0)}))
+    naive = pd.DataFrame({"t": t.dt.tz_localize(None), "x": np.arange(50.0)})
+    with pytest.raises(ValueError, match="fitted on time-zone aware datetimes and got naive"):
+        enc.transform(naive)
+
+
+def test_the_privacy_floor_spares_booleans():
+    df = pd.DataFrame({"flag": [True] * 3 + [False] * 97, "x": np.arange(100.0)})
+    enc = TabularEncoder().fit(df)
+    sampled = enc._inverse(np.ones((1_000, enc.n_features_out_)), random_state=0)["flag"]
+    assert sampled.any()  # a value seen 3 times, but a boolean identifies nobody
