@@ -491,7 +491,9 @@ def _restore_datetimes(ns: np.ndarray, missing: np.ndarray, codec: DatetimeCodec
     else:  # strings
         fmt = codec.format_
         if fmt is None:
-            fmt = "%Y-%m-%dT%H:%M:%S.%f%z" if codec.tz_ is not None else "%Y-%m-%dT%H:%M:%S"
+            fine = codec.unit_ in ("millisecond", "microsecond", "nanosecond")
+            fmt = "%Y-%m-%dT%H:%M:%S" + (".%f" if fine else "")
+            fmt += "%z" if codec.tz_ is not None else ""
         out = values.dt.strftime(fmt).to_numpy(dtype=object, copy=True)
     out[missing] = np.nan
     return out
