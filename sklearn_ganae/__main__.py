@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -187,11 +188,53 @@ def _file_mode(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomically(target: str, write: Callable[[str], None]) -> None:
-    """Call ``write(temporary_path)``, then rename the temporary file onto ``target``.
+# errors of os.link that mean "no hard links here" (FAT, some network or FUSE file systems)
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK}
+)
+
+
+def _publish(tmp: str, target: Path, *, overwrite: bool, name: str) -> None:
+    """Move the finished file ``tmp`` to ``target``; never replace it unless ``overwrite``.
+
+    Without ``overwrite`` the file is published with a hard link, which fails if
+    ``target`` exists, so that a file created there while the work ran (the paths
+    were checked before it) is never replaced. ``name`` is the path as the user gave it.
+    """
+    if overwrite:
+        os.replace(tmp, target)
+        return
+    appeared = CLIError(
+        f"{name} was created by something else while the work ran and was left as it "
+        "was; nothing was written. Pass --overwrite to replace it, or give another file name."
+    )
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise appeared from None
+    except (OSError, AttributeError, NotImplementedError) as exc:
+        if isinstance(exc, OSError) and exc.errno not in _NO_HARD_LINKS:
+            raise
+        # no hard links on this file system: rename, if the target still does not exist
+        if os.path.lexists(target):
+            raise appeared from None
+        os.replace(tmp, target)
+        return
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
+def write_atomically(
+    target: str, write: Callable[[str], None], *, overwrite: bool = False
+) -> None:
+    """Call ``write(temporary_path)``, then move the temporary file onto ``target``.
 
     The temporary file lies in the target's directory (a rename within one file
-    system is atomic). On any exception, ``KeyboardInterrupt`` included, it is
+    system is atomic). Without ``overwrite``, an existing ``target`` is never
+    replaced, not even one created while ``write`` ran: the file is published with
+    a hard link, which fails if the target exists (a :class:`CLIError`); where the
+    file system has no hard links, it is renamed if the target still does not exist.
+    On any exception, ``KeyboardInterrupt`` included, the temporary file is
     removed and ``target`` is left as it was; an ``OSError`` (a full disk, say)
     becomes a :class:`CLIError`.
     """
@@ -206,7 +249,7 @@ def write_atomically(target: str, write: Callable[[str], None]) -> None:
     try:
         write(tmp)
         os.chmod(tmp, _file_mode(target_path))
-        os.replace(tmp, target_path)
+        _publish(tmp, target_path, overwrite=overwrite, name=target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -325,11 +368,17 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
             model.fit(data)
         except (ValueError, TypeError) as exc:
             raise CLIError(str(exc)) from None
+        except FloatingPointError as exc:  # the training diverged
+            raise CLIError(f"training diverged: {exc}") from None
     _describe_columns(model, progress)
     with progress.phase("sampling"):
         synthetic = model.sample(args.rows, random_state=args.seed)
     with progress.phase("writing"):
-        write_atomically(args.output, lambda tmp: _write_table(synthetic, tmp, out_fmt))
+        write_atomically(
+            args.output,
+            lambda tmp: _write_table(synthetic, tmp, out_fmt),
+            overwrite=args.overwrite,
+        )
     args.written.append(args.output)
     if not args.quiet:
         print(
@@ -341,7 +390,13 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
         from sklearn_ganae.metrics import quality_report
 
         with progress.phase("report"):
-            report = quality_report(data, synthetic, random_state=args.seed)
+            try:
+                report = quality_report(data, synthetic, random_state=args.seed)
+            except (ValueError, TypeError) as exc:
+                raise CLIError(
+                    f"the quality report failed: {exc} (the synthetic rows were written to "
+                    f"{args.output}; pass --no-report to skip the report)"
+                ) from None
         print("", file=out)
         print(report.summary(), file=out)
     progress.timings()
@@ -390,7 +445,11 @@ def _run_report(args: argparse.Namespace, out: TextIO, progress: _Progress) -> i
             except ImportError as exc:
                 raise CLIError(str(exc)) from None
         with progress.phase("writing"):
-            write_atomically(args.plot, lambda tmp: fig.savefig(tmp, format=plot_format, dpi=110))
+            write_atomically(
+                args.plot,
+                lambda tmp: fig.savefig(tmp, format=plot_format, dpi=110),
+                overwrite=args.overwrite,
+            )
         args.written.append(args.plot)
         if not args.quiet:
             print(f"\nFigure saved to {args.plot}", file=out)

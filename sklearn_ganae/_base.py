@@ -365,8 +365,9 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
 
     @property
     def _n_features_out(self):
-        """Width of ``transform``'s output (for ``get_feature_names_out``)."""
-        return self.n_components
+        """Width of ``transform``'s output (for ``get_feature_names_out``): the fitted
+        ``n_components_`` where a model resolves it (``"auto"``), else ``n_components``."""
+        return getattr(self, "n_components_", self.n_components)
 
     @torch.no_grad()
     def _apply_batches(self, fn, Z, batch_size=4096):

@@ -96,7 +96,7 @@ def run_demo(*, random_state: int = 0, max_epochs: int = 300, out=None) -> dict:
     _line(
         out,
         f"   fit {fit_s:.2f} s ({vae.n_iter_} epochs, {vae.n_active_components_} of "
-        f"{vae.n_components} latent dimensions active), sampled {len(synthetic)} rows in "
+        f"{vae.n_components_} latent dimensions active), sampled {len(synthetic)} rows in "
         f"{sample_s * 1e3:.0f} ms",
     )
     same_schema = list(synthetic.dtypes) == list(df.dtypes)

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import sparse
 
 from sklearn_ganae._columns import (
+    _TIMEDELTA,
     BOOLEAN_ROLE,
     CATEGORICAL_ROLE,
     DATETIME_ROLE,
@@ -353,6 +354,9 @@ def _datetime_values(series: pd.Series, name: str, role: str) -> np.ndarray:
     try:
         if isinstance(first, (_dt.timedelta, np.timedelta64)):
             return _seconds(pd.to_timedelta(series).to_numpy())
+        if isinstance(first, str) and _TIMEDELTA.match(first.strip()):
+            # timedeltas as pandas writes them to CSV ("0 days 00:31:34")
+            return _seconds(pd.to_timedelta(series).to_numpy())
         if isinstance(first, str):
             try:
                 parsed = pd.to_datetime(series, format="ISO8601", utc=True)
@@ -369,7 +373,8 @@ def _datetime_values(series: pd.Series, name: str, role: str) -> np.ndarray:
         raise ValueError(
             f"Column {name!r} is a date column (role 'datetime', from the reference "
             f"table) but the values of {role} cannot be read as dates or timedeltas: "
-            f"{exc}. Give it dates, datetimes, timedeltas or ISO 8601 strings, or another "
+            f"{exc}. Give it dates, datetimes, timedeltas, ISO 8601 strings or timedelta "
+            f"strings such as '0 days 00:31:34' (as pandas writes them), or another "
             f"role with column_roles={{{name!r}: 'categorical'}}."
         ) from None
 

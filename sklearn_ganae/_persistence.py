@@ -767,6 +767,22 @@ class _Damaged(ValueError):
     pass
 
 
+def _no_class_attributes(obj, keys, what: str) -> None:
+    """Refuse instance attributes that would hide an attribute of the class.
+
+    A crafted file could otherwise set, say, ``transform`` on an estimator to one of the
+    functions the format rebuilds, hiding the method.
+    """
+    for key in keys:
+        if not isinstance(key, str):
+            raise _Damaged(f"the {what} of a {type(obj).__name__} has a key {key!r}")
+        if hasattr(type(obj), key):
+            raise _Damaged(
+                f"the {what} of a {type(obj).__name__} set {key!r}, an attribute of the "
+                "class (a method or property), which a saved model never holds"
+            )
+
+
 class _Reader:
     """Rebuilds objects from the manifest's plain data and the loaded tensors."""
 
@@ -838,6 +854,7 @@ class _Reader:
             raise _Damaged("the fitted attributes are not a mapping")
         if isinstance(fitted.get("device_"), str):
             fitted["device_"] = self.device(fitted["device_"])
+        _no_class_attributes(est, fitted, "fitted attributes")
         vars(est).update(fitted)
 
     # -- values --
@@ -1077,6 +1094,7 @@ class _Reader:
         if not isinstance(state, dict):
             raise _Damaged(f"the state of a {cls.__name__}")
         if state:
+            _no_class_attributes(obj, state, "state")
             obj.__dict__.update(state)
         return obj
 
@@ -1133,8 +1151,16 @@ class _Reader:
         callbacks = dict(net.callbacks_)
         for name, state in v["callbacks"].items():
             if name in callbacks:
-                vars(callbacks[name]).update(self.decode(state))
-        for key, value in self.decode(v["private"]).items():
+                state = self.decode(state)
+                if not isinstance(state, dict):
+                    raise _Damaged(f"the state of the callback {name!r}")
+                _no_class_attributes(callbacks[name], state, "state")
+                vars(callbacks[name]).update(state)
+        private = self.decode(v["private"])
+        if not isinstance(private, dict):
+            raise _Damaged("the private attributes of a net")
+        _no_class_attributes(net, private, "private attributes")
+        for key, value in private.items():
             if isinstance(value, torch.Tensor):
                 value = value.to(net.device)
             setattr(net, key, value)
@@ -1282,6 +1308,11 @@ def _read_manifest(archive: zipfile.ZipFile, source: str) -> dict:
         manifest = json.loads(archive.read(info).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, zipfile.BadZipFile) as exc:
         raise ValueError(f"{source}: its {MANIFEST} cannot be read ({exc}).") from None
+    except RecursionError:
+        raise ValueError(
+            f"{source}: its {MANIFEST} cannot be read (it is nested too deeply); it was not "
+            "written by sklearn_ganae.save."
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         found = manifest.get("format") if isinstance(manifest, dict) else None
         raise ValueError(

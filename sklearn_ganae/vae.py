@@ -5,7 +5,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -33,6 +32,7 @@ from sklearn_ganae.nn._modules import _ACTIVATIONS
 ACTIVE_UNIT_THRESHOLD = 0.01
 _SAMPLE_BATCH = 10_000
 _ELBO_DRAWS = 16
+_AUTO_COMPONENTS = 8  # n_components="auto": at most this many latent dimensions
 
 
 @records_init_args
@@ -100,9 +100,11 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
 
     Parameters
     ----------
-    n_components : int, default=8
-        Latent dimension; at most the width of the encoded table (as for
-        :class:`AutoencoderTransformer`).
+    n_components : int or "auto", default="auto"
+        Latent dimension; an integer must be at most the width of the encoded table
+        (as for :class:`AutoencoderTransformer`). ``"auto"``: 8, or the width of the
+        encoded table where it is narrower, so that the defaults fit any table. The
+        value used is ``n_components_``.
     hidden_layer_sizes : tuple of int, default=(128, 128)
         Hidden layers of the encoder; the decoder mirrors them.
     activation : str, default="relu"
@@ -167,6 +169,9 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         Class labels of a conditional model (fitted with ``y``), else ``None``.
     class_prior_ : ndarray or None
         Training frequency of each class (used by :meth:`sample` without ``y``).
+    n_components_ : int
+        The latent dimension used: ``n_components``, with ``"auto"`` resolved
+        against the encoded table.
     n_active_components_ : int
         Latent dimensions in use: those whose posterior mean varies across the
         training rows with variance above 0.01 (the "active units" of Burda et al.);
@@ -224,7 +229,7 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
 
     _parameter_constraints: dict = {
         **BaseTabularNN._parameter_constraints,
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(_ACTIVATIONS))],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -243,7 +248,7 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
 
     def __init__(
         self,
-        n_components=8,
+        n_components="auto",
         *,
         hidden_layer_sizes=(128, 128),
         activation="relu",
@@ -293,11 +298,19 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
     _net_class = _VAENet
 
     # --- the model ---------------------------------------------------------------------
+    def _check_params_against_data(self, layout):
+        """Resolve ``n_components_`` ("auto": at most 8) and check it against the width."""
+        if self.n_components == "auto":
+            self.n_components_ = min(_AUTO_COMPONENTS, layout.n_features)
+        else:
+            super()._check_params_against_data(layout)
+            self.n_components_ = int(self.n_components)
+
     def _build_module(self, layout, Z):
         sizes = self._hidden_sizes()
         return VariationalAutoencoder(
             layout,
-            self.n_components,
+            self.n_components_,
             sizes,
             activation=self.activation,
             dropout=self.dropout,
@@ -491,9 +504,9 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         """
         check_is_fitted(self)
         codes = check_array(X, dtype=np.float32, ensure_all_finite=True)
-        if codes.shape[1] != self.n_components:
+        if codes.shape[1] != self.n_components_:
             raise ValueError(
-                f"inverse_transform expects codes with n_components={self.n_components} "
+                f"inverse_transform expects codes with n_components={self.n_components_} "
                 f"columns, got {codes.shape[1]}."
             )
         conditions = self._conditions(y, len(codes))
@@ -505,7 +518,7 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
     def _decode(self, codes, conditions, rng):
         module = self.net_.module_
         data = np.hstack([codes, conditions]).astype(np.float32)
-        k = self.n_components
+        k = self.n_components_
 
         def decode(batch):
             raw = module.decode_raw(batch[:, :k], batch[:, k:])
@@ -557,12 +570,10 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
             parts = []
             for start in range(0, n_samples, _SAMPLE_BATCH):
                 n = min(_SAMPLE_BATCH, n_samples - start)
-                codes = rng.standard_normal((n, self.n_components)).astype(np.float32)
+                codes = rng.standard_normal((n, self.n_components_)).astype(np.float32)
                 parts.append(self._decode(codes, conditions[start : start + n], rng))
                 bar.update(n)
-        if isinstance(parts[0], pd.DataFrame):
-            return pd.concat(parts, ignore_index=True)
-        return np.concatenate(parts, axis=0)
+        return self.encoder_._join_samples(parts, rng)
 
     def score_samples(self, X, y=None):
         """Evidence lower bound of each row, in nats (higher: more likely).
@@ -587,7 +598,7 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         # the same standard-normal draws for every row: each row's estimate does not
         # depend on which rows it is scored with, and repeated calls agree
         eps = torch.as_tensor(
-            np.random.RandomState(self._seed_).standard_normal((_ELBO_DRAWS, self.n_components)),
+            np.random.RandomState(self._seed_).standard_normal((_ELBO_DRAWS, self.n_components_)),
             dtype=torch.float32,
             device=self.net_.device,
         )

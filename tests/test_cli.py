@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import shutil
@@ -387,6 +388,98 @@ def test_ctrl_c_during_sampling_exits_130(penguins_csv, tmp_path, capsys, monkey
     assert main([*argv, *FAST, "--quiet"]) == 130
     assert capsys.readouterr() == ("", "interrupted\n")
     assert _files(tmp_path) == {"penguins.csv"}
+
+
+def test_synthesize_vae_on_a_narrow_table(tmp_path, capsys):
+    # the VAE's default n_components ("auto") fits a table narrower than 8 encoded columns
+    src, dst = tmp_path / "narrow.csv", tmp_path / "out.csv"
+    pd.DataFrame({"a": range(30), "b": [0.5 * i for i in range(30)]}).to_csv(src, index=False)
+    argv = ["synthesize", str(src), "--rows", "4", "-o", str(dst), "--model", "vae"]
+    assert main([*argv, *FAST, "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert pd.read_csv(dst).shape == (4, 2)
+
+
+def test_a_failing_quality_report_is_a_one_line_error(penguins_csv, tmp_path, capsys, monkeypatch):
+    import sklearn_ganae.metrics
+
+    for error in (ValueError("a sentinel report error"), TypeError("a sentinel type error")):
+
+        def broken(*args, error=error, **kwargs):
+            raise error
+
+        monkeypatch.setattr(sklearn_ganae.metrics, "quality_report", broken)
+        dst = tmp_path / "out.csv"
+        argv = ["synthesize", str(penguins_csv), "--rows", "5", "-o", str(dst), "--epochs", "2"]
+        assert main([*argv, "--overwrite"]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("error: the quality report failed: ")
+        assert str(error) in err[-1] and "--no-report" in err[-1]
+        assert not any("Traceback" in line for line in err)
+        assert len(pd.read_csv(dst)) == 5  # the rows were written before the report
+        assert _files(tmp_path) == {"penguins.csv", "out.csv"}
+
+
+@pytest.mark.parametrize("estimator, model", [(GANSampler, "gan"), (VAETransformer, "vae")])
+def test_a_diverging_training_is_a_one_line_error(
+    penguins_csv, tmp_path, capsys, monkeypatch, estimator, model
+):
+    def diverged(self, *args, **kwargs):
+        raise FloatingPointError("The train loss became nan in epoch 3.")
+
+    monkeypatch.setattr(estimator, "fit", diverged)
+    dst = tmp_path / "out.csv"
+    argv = ["synthesize", str(penguins_csv), "--rows", "5", "-o", str(dst), "--model", model]
+    assert main([*argv, *FAST, "--quiet"]) == 1
+    assert capsys.readouterr() == ("", "error: training diverged: The train loss became nan "
+                                       "in epoch 3.\n")  # fmt: skip
+    assert _files(tmp_path) == {"penguins.csv"}
+
+
+def test_a_file_created_during_training_is_not_replaced(
+    penguins_csv, tmp_path, capsys, monkeypatch
+):
+    dst = tmp_path / "out.csv"
+    fit = GANSampler.fit
+
+    def meanwhile(self, *args, **kwargs):
+        dst.write_text("written by someone else\n")  # after the paths were checked
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(GANSampler, "fit", meanwhile)
+    argv = ["synthesize", str(penguins_csv), "--rows", "5", "-o", str(dst), *FAST, "-q"]
+    _refused(capsys, argv, str(dst), "was created", "--overwrite", "nothing was written")
+    assert dst.read_text() == "written by someone else\n"
+    assert _files(tmp_path) == {"penguins.csv", "out.csv"}  # no temporary file left
+    # with --overwrite it is replaced, as asked
+    assert main([*argv, "--overwrite"]) == 0
+    assert len(pd.read_csv(dst)) == 5
+    assert _files(tmp_path) == {"penguins.csv", "out.csv"}
+
+
+def test_write_atomically_without_hard_links(tmp_path, monkeypatch):
+    def no_links(src, dst):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(cli.os, "link", no_links)
+    target = tmp_path / "out.txt"
+    cli.write_atomically(str(target), lambda tmp: Path(tmp).write_text("new\n"))
+    assert target.read_text() == "new\n" and _files(tmp_path) == {"out.txt"}
+    # the target exists now: refused without overwrite, replaced with it
+    with pytest.raises(cli.CLIError, match="was created"):
+        cli.write_atomically(str(target), lambda tmp: Path(tmp).write_text("newer\n"))
+    assert target.read_text() == "new\n" and _files(tmp_path) == {"out.txt"}
+    cli.write_atomically(str(target), lambda tmp: Path(tmp).write_text("newer\n"), overwrite=True)
+    assert target.read_text() == "newer\n" and _files(tmp_path) == {"out.txt"}
+
+    # another failure of os.link is an error, not a silent fallback
+    def broken(src, dst):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(cli.os, "link", broken)
+    with pytest.raises(cli.CLIError, match="Input/output error"):
+        cli.write_atomically(str(tmp_path / "other.txt"), lambda tmp: Path(tmp).write_text("x"))
+    assert _files(tmp_path) == {"out.txt"}
 
 
 # --- report -------------------------------------------------------------------------

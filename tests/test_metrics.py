@@ -871,6 +871,28 @@ def test_dates_are_read_alike_whatever_their_type():
     assert column_shapes(as_strings, shifted)["score"].iloc[0] == pytest.approx(39 / 40)
 
 
+def test_timedelta_strings_as_pandas_writes_them(tmp_path, capsys):
+    # "0 days 00:31:34": a date column for the encoder, seconds for the report
+    rng = np.random.RandomState(0)
+    wait = pd.Series(pd.to_timedelta(rng.exponential(30, 60).round(), unit="min"))
+    real = pd.DataFrame({"wait": wait, "x": rng.normal(size=60)})
+    path = tmp_path / "real.csv"
+    real.to_csv(path, index=False)
+    as_read = pd.read_csv(path)
+    assert as_read["wait"].iloc[0] == str(wait.iloc[0])  # a string, "0 days 00:24:00"
+    shapes = column_shapes(real, as_read).set_index("column")
+    assert shapes.loc["wait", "score"] == pytest.approx(1.0)
+    shifted = real.assign(wait=real["wait"] + pd.Timedelta(days=1))
+    assert column_shapes(as_read, shifted).set_index("column").loc["wait", "score"] == 0.0
+    assert main(["report", str(path), str(path), "--no-detection", "-q"]) == 0
+    assert "error" not in capsys.readouterr().err
+    # a timedelta string next to a date: the hint names both forms
+    bad = as_read.assign(wait=as_read["wait"].astype(object))
+    bad.loc[5, "wait"] = "2024-01-01"
+    with pytest.raises(ValueError, match="timedelta strings such as '0 days 00:31:34'"):
+        column_shapes(real, bad)
+
+
 def test_column_roles_override_the_inference():
     real = real_table()
     synthetic = leaky_synthetic(real)

@@ -755,6 +755,41 @@ def test_load_reports_damaged_files(ae_file, tmp_path):
         load(renamed)
 
 
+def test_load_refuses_attributes_that_hide_methods(ae_file, tmp_path):
+    hide = {"$type": "function", "name": "sklearn_ganae._training.print_to_stderr"}
+    assert hide["name"] in zipfile.ZipFile(ae_file).read("manifest.json").decode()
+    tampered = _rewrite(
+        ae_file, tmp_path / "m.ganae", lambda m: m["fitted"].update(transform=hide)
+    )
+    with pytest.raises(ValueError, match="damaged.*'transform'.*attribute of the class"):
+        load(tampered)
+    # nor on the net inside it, nor on another object it rebuilds
+    net = _rewrite(
+        ae_file,
+        tmp_path / "n.ganae",
+        lambda m: m["fitted"]["net_"]["private"].update(_forward=hide, forward=hide),
+    )
+    with pytest.raises(ValueError, match="damaged.*'forward'.*attribute of the class"):
+        load(net)
+
+    def in_encoder(manifest):
+        encoder = manifest["encoder"]
+        fitted = encoder["fitted"] if "fitted" in encoder else encoder["state"]
+        fitted["inverse_transform"] = hide
+
+    encoder = _rewrite(ae_file, tmp_path / "e.ganae", in_encoder)
+    with pytest.raises(ValueError, match="damaged.*'inverse_transform'.*attribute of the class"):
+        load(encoder)
+
+
+def test_load_refuses_a_deeply_nested_manifest(ae_file, tmp_path):
+    deep = tmp_path / "deep.ganae"
+    with zipfile.ZipFile(deep, "w") as archive:
+        archive.writestr("manifest.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="cannot be read.*nested too deeply"):
+        load(deep)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="maps CUDA to the CPU when absent")
 def test_a_model_saved_on_cuda_loads_on_the_cpu(ae_file, fitted, tmp_path):
     def to_cuda(text):

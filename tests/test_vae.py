@@ -243,6 +243,29 @@ def test_bad_input(vae, cvae, penguins):
         vae.inverse_transform(np.full((2, 4), np.inf))
 
 
+def test_default_n_components_fits_narrow_tables():
+    # n_components="auto": min(8, encoded width); every estimator works with its defaults
+    rng = np.random.RandomState(0)
+    narrow = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    vae = VAETransformer(max_epochs=2, random_state=0)
+    assert vae.n_components == "auto"
+    vae.fit(narrow)
+    assert vae.n_components_ == 3
+    codes = vae.transform(narrow)
+    assert codes.shape == (40, 3)
+    assert list(vae.get_feature_names_out()) == [f"vaetransformer{i}" for i in range(3)]
+    assert vae.inverse_transform(codes).shape == (40, 3)
+    assert vae.sample(5).shape == (5, 3) and np.isfinite(vae.score_samples(narrow)).all()
+    wide = pd.DataFrame(rng.normal(size=(40, 12)))
+    assert VAETransformer(max_epochs=1, random_state=0).fit(wide).n_components_ == 8
+    assert VAETransformer(n_components=5, max_epochs=1).fit(wide).n_components_ == 5
+    # an explicit integer wider than the table is still an error
+    with pytest.raises(ValueError, match=r"n_components=4 must be at most .*n_features=3"):
+        VAETransformer(n_components=4, max_epochs=1).fit(narrow)
+    with pytest.raises(ValueError, match="n_components"):
+        VAETransformer(n_components="all").fit(narrow)
+
+
 def test_input_not_modified(penguins):
     X, y = penguins.drop(columns="species"), penguins["species"]
     X0, y0 = X.copy(deep=True), y.copy(deep=True)

@@ -93,4 +93,4 @@ plt.show()
 # rows, 34 of them held out for validation). The restored model is the one
 # of the best validation epoch, and ``n_active_components_`` tells how many latent
 # dimensions it uses:
-print(f"{vae.n_active_components_} of {vae.n_components} latent dimensions active")
+print(f"{vae.n_active_components_} of {vae.n_components_} latent dimensions active")

@@ -27,7 +27,7 @@ train, holdout = train_test_split(df, test_size=0.25, random_state=0)
 vae = VAETransformer(random_state=0).fit(train)
 synthetic = vae.sample(len(train))
 print(
-    f"{vae.n_iter_} epochs, {vae.n_active_components_} of {vae.n_components} latent "
+    f"{vae.n_iter_} epochs, {vae.n_active_components_} of {vae.n_components_} latent "
     "dimensions active"
 )
 synthetic.head()
