@@ -373,6 +373,19 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
     _describe_columns(model, progress)
     with progress.phase("sampling"):
         synthetic = model.sample(args.rows, random_state=args.seed)
+    report = None
+    if not args.no_report and not args.quiet:
+        # before writing: a failed or interrupted report leaves no output file
+        from sklearn_ganae.metrics import quality_report
+
+        with progress.phase("report"):
+            try:
+                report = quality_report(data, synthetic, random_state=args.seed)
+            except (ValueError, TypeError) as exc:
+                raise CLIError(
+                    f"the quality report failed: {exc} (nothing was written; pass "
+                    "--no-report to skip the report)"
+                ) from None
     with progress.phase("writing"):
         write_atomically(
             args.output,
@@ -386,17 +399,7 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
             f"{args.output} ({estimator.__name__}, {model.n_iter_} epochs, seed {args.seed}).",
             file=out,
         )
-    if not args.no_report and not args.quiet:
-        from sklearn_ganae.metrics import quality_report
-
-        with progress.phase("report"):
-            try:
-                report = quality_report(data, synthetic, random_state=args.seed)
-            except (ValueError, TypeError) as exc:
-                raise CLIError(
-                    f"the quality report failed: {exc} (the synthetic rows were written to "
-                    f"{args.output}; pass --no-report to skip the report)"
-                ) from None
+    if report is not None:
         print("", file=out)
         print(report.summary(), file=out)
     progress.timings()

@@ -416,8 +416,8 @@ def test_a_failing_quality_report_is_a_one_line_error(penguins_csv, tmp_path, ca
         assert err[-1].startswith("error: the quality report failed: ")
         assert str(error) in err[-1] and "--no-report" in err[-1]
         assert not any("Traceback" in line for line in err)
-        assert len(pd.read_csv(dst)) == 5  # the rows were written before the report
-        assert _files(tmp_path) == {"penguins.csv", "out.csv"}
+        assert "nothing was written" in err[-1]
+        assert _files(tmp_path) == {"penguins.csv"}  # the report comes before the write
 
 
 @pytest.mark.parametrize("estimator, model", [(GANSampler, "gan"), (VAETransformer, "vae")])
@@ -529,4 +529,18 @@ def test_report_ctrl_c_exits_130(penguins_csv, tmp_path, capsys, monkeypatch):
     argv = ["report", str(penguins_csv), str(penguins_csv), "--plot", str(fig)]
     assert main(argv) == 130
     assert capsys.readouterr().err == "interrupted\n"
+    assert _files(tmp_path) == {"penguins.csv"}
+
+
+def test_ctrl_c_during_the_synthesize_report_writes_nothing(
+    penguins_csv, tmp_path, capsys, monkeypatch
+):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sklearn_ganae.metrics.quality_report", interrupted)
+    dst = tmp_path / "out.csv"
+    argv = ["synthesize", str(penguins_csv), "--rows", "5", "-o", str(dst), "--epochs", "2"]
+    assert main(argv) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
     assert _files(tmp_path) == {"penguins.csv"}
