@@ -380,7 +380,9 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
 
         with progress.phase("report"):
             try:
-                report = quality_report(data, synthetic, random_state=args.seed)
+                report = quality_report(
+                    data, synthetic, random_state=args.seed, verbose=int(not args.quiet)
+                )
             except (ValueError, TypeError) as exc:
                 raise CLIError(
                     f"the quality report failed: {exc} (nothing was written; pass "
@@ -436,6 +438,7 @@ def _run_report(args: argparse.Namespace, out: TextIO, progress: _Progress) -> i
                 target=args.target,
                 correlation=args.correlation,
                 detection=not args.no_detection,
+                verbose=int(not args.quiet),
                 random_state=args.seed,
             )
         except (ValueError, TypeError) as exc:

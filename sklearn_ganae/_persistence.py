@@ -146,6 +146,7 @@ _CLASS_REFERENCES = _spec(
 # functions that are values (progress sinks)
 _FUNCTIONS = _spec(
     "sklearn_ganae._training:print_to_stderr",
+    "sklearn_ganae._progress:print_to_stderr",
     "sklearn_ganae._base:_silent",
     "builtins:print",
 )

@@ -59,6 +59,7 @@ from sklearn_ganae._metrics_data import (
     prepare,
     subsample,
 )
+from sklearn_ganae._progress import Progress, _failure, _NoProgress
 
 __all__ = [
     "QualityReport",
@@ -1297,6 +1298,7 @@ def quality_report(
     categorical_features="auto",
     column_roles=None,
     random_state=None,
+    verbose: int = 0,
 ) -> QualityReport:
     """Evaluate synthetic rows against real ones: fidelity, and privacy and utility.
 
@@ -1343,6 +1345,9 @@ def quality_report(
         :func:`column_shapes`). An unknown column or role raises a ``ValueError``.
     random_state : int, RandomState instance or None, default=None
         Seeds the subsampling, folds and models.
+    verbose : int, default=0
+        ``1``: a "report" progress line or bar on stderr, one step per part
+        (shapes, pairs, marginals, detection, privacy, efficacy).
 
     Returns
     -------
@@ -1381,30 +1386,43 @@ def quality_report(
         check_target_compared(target, data)
     timings["validation"] = time.perf_counter() - start
 
+    n_parts = 4 + int(bool(detection)) + int(target is not None)
+    bar = Progress("report", n_parts, unit="part") if verbose else _NoProgress()
+
     def timed(name, func, *args):
         t0 = time.perf_counter()
         value = func(*args)
         timings[name] = time.perf_counter() - t0
+        bar.update(1, {"done": name})
         return value
 
-    shapes = timed("column_shapes", _column_shapes, data)
-    pairs = timed("column_pair_trends", _column_pair_trends, data, correlation)
-    marginals = timed("marginals", _marginals, data)
-    det = None
-    if detection:
-        view = _view(data, ["real", "synthetic"])
-        auc = timed("detection", _detection, view, None, 5, 10_000, rng)
-        det = {"auc": auc, "score": 2.0 * (1.0 - max(auc, 0.5))}
-    efficacy = None
-    if holdout is not None:
-        view = _view(data, ["real", "synthetic", "holdout"], {"real": "train"})
-        privacy = timed("privacy", _privacy, view, 5_000, rng, privacy_floor)
-    else:
-        privacy = timed("privacy", _disclosure, data, "real", "synthetic", privacy_floor)
-    if target is not None:
-        view = _view(data, ["real", "synthetic", "holdout"], {"real": "train", "holdout": "test"})
-        efficacy = timed("ml_efficacy", _efficacy, view, target, "auto", None, None, 50_000, rng)
+    try:
+        shapes = timed("column_shapes", _column_shapes, data)
+        pairs = timed("column_pair_trends", _column_pair_trends, data, correlation)
+        marginals = timed("marginals", _marginals, data)
+        det = None
+        if detection:
+            view = _view(data, ["real", "synthetic"])
+            auc = timed("detection", _detection, view, None, 5, 10_000, rng)
+            det = {"auc": auc, "score": 2.0 * (1.0 - max(auc, 0.5))}
+        efficacy = None
+        if holdout is not None:
+            view = _view(data, ["real", "synthetic", "holdout"], {"real": "train"})
+            privacy = timed("privacy", _privacy, view, 5_000, rng, privacy_floor)
+        else:
+            privacy = timed("privacy", _disclosure, data, "real", "synthetic", privacy_floor)
+        if target is not None:
+            view = _view(
+                data, ["real", "synthetic", "holdout"], {"real": "train", "holdout": "test"}
+            )
+            efficacy = timed(
+                "ml_efficacy", _efficacy, view, target, "auto", None, None, 50_000, rng
+            )
+    except BaseException as exc:
+        bar.close(_failure(exc))
+        raise
     timings["total"] = time.perf_counter() - start
+    bar.close()
     n_rows = {role: data.n_rows(role) for role in tables}
     return QualityReport(
         column_shapes=shapes,

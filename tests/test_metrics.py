@@ -1218,3 +1218,14 @@ def test_cli_report_errors(tmp_path, capsys):
     for argv, match in cases:
         assert main(argv) == 1
         assert re.search(f"error: .*{match}", capsys.readouterr().err)
+
+
+def test_quality_report_progress_on_stderr(capsys):
+    rng = np.random.RandomState(0)
+    real = pd.DataFrame({"a": rng.normal(size=200), "c": rng.choice(["x", "y"], 200)})
+    synthetic = real.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    quality_report(real, synthetic, random_state=0)
+    assert capsys.readouterr().err == ""  # silent by default
+    quality_report(real, synthetic, random_state=0, verbose=1)
+    err = capsys.readouterr().err
+    assert "report: 5/5 parts" in err and "\x1b[" not in err and "\r" not in err

@@ -697,7 +697,7 @@ def test_load_warns_on_other_versions(ae_file, fitted, tmp_path):
         ("sklearn_ganae._training.TabularNet", "skorch.NeuralNet"),
         ('"class","name":"torch.optim.AdamW"', '"class","name":"builtins.eval"'),
         (
-            '"function","name":"sklearn_ganae._training.print_to_stderr"',
+            '"function","name":"sklearn_ganae._progress.print_to_stderr"',
             '"function","name":"builtins.exec"',
         ),
         ('"$type":"ndarray"', '"$type":"pickle"'),
@@ -756,7 +756,7 @@ def test_load_reports_damaged_files(ae_file, tmp_path):
 
 
 def test_load_refuses_attributes_that_hide_methods(ae_file, tmp_path):
-    hide = {"$type": "function", "name": "sklearn_ganae._training.print_to_stderr"}
+    hide = {"$type": "function", "name": "sklearn_ganae._progress.print_to_stderr"}
     assert hide["name"] in zipfile.ZipFile(ae_file).read("manifest.json").decode()
     tampered = _rewrite(
         ae_file, tmp_path / "m.ganae", lambda m: m["fitted"].update(transform=hide)
