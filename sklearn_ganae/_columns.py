@@ -20,6 +20,7 @@ builds one codec per column from the roles.
 from __future__ import annotations
 
 import datetime as _dt
+import numbers
 import re
 
 import numpy as np
@@ -101,6 +102,50 @@ def canonical_role(role) -> str | None:
         return None
     role = ROLE_ALIASES.get(role.lower(), role.lower())
     return role if role in ROLES else None
+
+
+def resolve_column_roles(column_roles, names, labels=None, where="X") -> dict[int, str]:
+    """``column_roles`` as {position: canonical role}, checked against the columns.
+
+    ``names`` are the columns' names as text, ``labels`` their labels (a DataFrame's
+    own, integers included: a key that is a label means that column, otherwise an
+    integer key is a position). ``where`` names the table in error messages.
+    """
+    if column_roles is None:
+        return {}
+    if not isinstance(column_roles, dict):
+        raise ValueError(
+            "column_roles must be a dict of column name (or position) to role, e.g. "
+            f"{{'customer_id': 'identifier'}}, or None; got {column_roles!r}."
+        )
+    labels = list(labels) if labels is not None else []
+    out = {}
+    for key, value in column_roles.items():
+        canonical = canonical_role(value)
+        if canonical is None:
+            raise ValueError(
+                f"column_roles[{key!r}] = {value!r} is not a role; use one of {list(ROLES)} "
+                "(or the aliases 'text' for 'high_cardinality', 'id' for 'identifier', "
+                "'date' for 'datetime')."
+            )
+        is_int = isinstance(key, numbers.Integral) and not isinstance(key, bool)
+        if not isinstance(key, bool) and key in labels:
+            out[labels.index(key)] = canonical  # a column label (integers too)
+        elif is_int:
+            if not -len(names) <= key < len(names):
+                raise ValueError(
+                    f"column_roles has the column position {key}, out of range for the "
+                    f"{len(names)} columns of {where}."
+                )
+            out[int(key) % len(names)] = canonical
+        elif str(key) in names:
+            out[names.index(str(key))] = canonical
+        else:
+            raise ValueError(
+                f"column_roles names the column {key!r}, which is not a column of {where}; "
+                f"its columns are {names}."
+            )
+    return out
 
 
 # ----------------------------------------------------------------------------------

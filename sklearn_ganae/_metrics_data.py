@@ -38,9 +38,8 @@ from sklearn_ganae._columns import (
     DATETIME_ROLE,
     HIGH_CARDINALITY_ROLE,
     IDENTIFIER_ROLE,
-    ROLES,
-    canonical_role,
     infer_role,
+    resolve_column_roles,
 )
 from sklearn_ganae.tabular import _is_categorical_dtype
 
@@ -252,37 +251,7 @@ _GIVEN = "given in column_roles"
 
 def _check_column_roles(column_roles, names: list[str], role: str) -> dict[int, str]:
     """``column_roles`` as {position: canonical role}, checked against ``names``."""
-    if column_roles is None:
-        return {}
-    if not isinstance(column_roles, dict):
-        raise ValueError(
-            "column_roles must be a dict of column name (or position) to role, e.g. "
-            f"{{'customer_id': 'identifier'}}, or None; got {column_roles!r}."
-        )
-    out = {}
-    for key, value in column_roles.items():
-        canonical = canonical_role(value)
-        if canonical is None:
-            raise ValueError(
-                f"column_roles[{key!r}] = {value!r} is not a role; use one of {list(ROLES)} "
-                "(or the aliases 'text' for 'high_cardinality', 'id' for 'identifier', "
-                "'date' for 'datetime')."
-            )
-        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
-            if not -len(names) <= key < len(names):
-                raise ValueError(
-                    f"column_roles has the column position {key}, out of range for the "
-                    f"{len(names)} columns of {role}."
-                )
-            out[int(key) % len(names)] = canonical
-        elif str(key) in names:
-            out[names.index(str(key))] = canonical
-        else:
-            raise ValueError(
-                f"column_roles names the column {key!r}, which is not a column of {role}; "
-                f"its columns are {names}."
-            )
-    return out
+    return resolve_column_roles(column_roles, names, None, role)
 
 
 def resolve_roles(

@@ -37,14 +37,13 @@ from sklearn_ganae._columns import (
     HIGH_CARDINALITY_ROLE,
     IDENTIFIER_ROLE,
     INTEGER_ROLE,
-    ROLES,
     DatetimeCodec,
     IdentifierCodec,
-    canonical_role,
     hash_values,
     infer_role,
     is_datetime_dtype,
     isin_sorted,
+    resolve_column_roles,
 )
 from sklearn_ganae._saving import PersistenceMixin
 
@@ -848,34 +847,8 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
 
     def _resolve_overrides(self, names) -> dict:
         """``column_roles`` as {position: role}, checked against the columns."""
-        if not self.column_roles:
-            return {}
-        out = {}
-        for key, role in self.column_roles.items():
-            canonical = canonical_role(role)
-            if canonical is None:
-                raise ValueError(
-                    f"column_roles[{key!r}] = {role!r} is not a role; use one of "
-                    f"{list(ROLES)} (or the alias 'text' for 'high_cardinality')."
-                )
-            labels = list(self._columns) if self._is_frame else []
-            if self._is_frame and key in labels and not isinstance(key, bool):
-                out[labels.index(key)] = canonical  # a column label (integers too)
-            elif isinstance(key, numbers.Integral) and not isinstance(key, bool):
-                if not -len(names) <= key < len(names):
-                    raise ValueError(
-                        f"column_roles has the column position {key}, out of range for "
-                        f"{len(names)} columns."
-                    )
-                out[int(key) % len(names)] = canonical
-            elif str(key) in names:
-                out[names.index(str(key))] = canonical
-            else:
-                raise ValueError(
-                    f"column_roles names the column {key!r}, which is not in X; the "
-                    f"columns are {names}."
-                )
-        return out
+        labels = self._columns if self._is_frame else None
+        return resolve_column_roles(self.column_roles or None, names, labels, "X")
 
     def _make_codec(self, role, name, j, raw, seed, categorical):
         """The fitted codec of column ``j`` for its role."""

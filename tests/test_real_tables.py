@@ -169,14 +169,14 @@ def test_estimators_take_roles_as_nested_parameter():
 @pytest.mark.parametrize(
     "roles, error, match",
     [
-        ({"nope": "categorical"}, ValueError, r"names the column 'nope', which is not in X"),
+        ({"nope": "categorical"}, ValueError, r"names the column 'nope', which is not a column of X"),
         ({"plan": "fancy"}, ValueError, r"column_roles\['plan'\] = 'fancy' is not a role"),
         ({"plan": "datetime"}, ValueError, r"Column 'plan' holds values that cannot be read"),
         ({"visits": "datetime"}, ValueError, r"Column 'visits' .* numeric dtype"),
         ({"plan": "identifier"}, ValueError, r"'plan' .* only 3 of its 300 values are distinct"),
         ({"score": "identifier"}, ValueError, r"'score' .*non-integer numbers"),
         ({"plan": "continuous"}, ValueError, r"Column 'plan' has non-numeric dtype"),
-        ({7: "categorical"}, ValueError, r"position 7, out of range for 2 columns"),
+        ({7: "categorical"}, ValueError, r"position 7, out of range for the 2 columns of X"),
     ],
 )
 def test_roles_that_do_not_fit_the_data_raise(roles, error, match):
