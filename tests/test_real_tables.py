@@ -169,7 +169,7 @@ def test_estimators_take_roles_as_nested_parameter():
 @pytest.mark.parametrize(
     "roles, error, match",
     [
-        ({"nope": "categorical"}, ValueError, r"names the column 'nope', which is not a column of X"),
+        ({"nope": "categorical"}, ValueError, r"the column 'nope', which is not a column of X"),
         ({"plan": "fancy"}, ValueError, r"column_roles\['plan'\] = 'fancy' is not a role"),
         ({"plan": "datetime"}, ValueError, r"Column 'plan' holds values that cannot be read"),
         ({"visits": "datetime"}, ValueError, r"Column 'visits' .* numeric dtype"),
