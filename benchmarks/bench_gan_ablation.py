@@ -139,18 +139,24 @@ def to_markdown(frame, meta):
     return "\n".join(out)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def study_main(stem, doc, run, to_markdown, *, epochs, quick_epochs, settings, argv=None):
+    """Command line of a GAN study over seeds and tables (this ablation, early stopping).
+
+    Parses ``--quick --epochs --seeds --threads --tables``, runs ``run(tables, epochs,
+    seeds, other)``, writes ``results/<stem>.md`` and ``.json`` with the machine header,
+    and prints the Markdown. ``settings`` adds lines to the header.
+    """
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     tables = {t: TABLES[t] for t in args.tables}
     if args.quick:
-        args.epochs, args.seeds = 2, [0]
+        args.epochs, args.seeds = quick_epochs, [0]
         tables = {"CreditCard": TABLES["CreditCard"]}
     load_start = load_average()
     other = OtherCPU()
@@ -159,26 +165,37 @@ def main():
     mach["other_cpu"] = float(frame["other_cpu"].max())
     meta = dict(
         date=now(),
-        command="python benchmarks/bench_gan_ablation.py " + " ".join(sys.argv[1:]),
+        command=f"python benchmarks/{stem}.py " + " ".join(sys.argv[1:] if argv is None else argv),
         machine=mach,
         versions=versions({}),
         settings={
             "Epochs": args.epochs,
             "Seeds": args.seeds,
             "Split": "80% train / 20% holdout, random_state=0; synthetic rows = train rows",
-            "Variants": "GANSampler defaults except: "
-            + "; ".join(f"{k}: {v}" for k, v in VARIANTS.items()),
+            **settings,
             "Quality": "sklearn_ganae.metrics.quality_report(train, synthetic, "
             "holdout=holdout, target=...)",
         },
     )
     suffix = "_quick" if args.quick else ""
-    write_results(
-        f"gan_ablation{suffix}",
-        to_markdown(frame, meta),
-        dict(meta=meta, rows=frame.to_dict("records")),
+    markdown = to_markdown(frame, meta)
+    write_results(f"{stem}{suffix}", markdown, dict(meta=meta, rows=frame.to_dict("records")))
+    print(markdown)
+
+
+def main():
+    study_main(
+        "gan_ablation",
+        __doc__,
+        run,
+        to_markdown,
+        epochs=100,
+        quick_epochs=2,
+        settings={
+            "Variants": "GANSampler defaults except: "
+            + "; ".join(f"{k}: {v}" for k, v in VARIANTS.items())
+        },
     )
-    print(to_markdown(frame, meta))
 
 
 if __name__ == "__main__":

