@@ -405,5 +405,5 @@ class BaseTabularTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return tags
 
 
-def _silent(*args, **kwargs):
+def silent(*args, **kwargs):
     return None

@@ -70,7 +70,7 @@ _ISO = re.compile(
     r"^\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
 # timedeltas as pandas writes them into CSV files ("0 days 00:30:00")
-_TIMEDELTA = re.compile(r"^-?\d+ days? [+-]?\d{2}:\d{2}:\d{2}(\.\d{1,9})?$")
+TIMEDELTA_PATTERN = re.compile(r"^-?\d+ days? [+-]?\d{2}:\d{2}:\d{2}(\.\d{1,9})?$")
 # string formats a date column is written back in (the first that fits every value)
 _ISO_FORMATS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
@@ -175,7 +175,7 @@ def _is_date_object(value) -> bool:
 
 def looks_like_iso_dates(observed: pd.Series, pattern=_ISO) -> bool:
     """Every value is a string written as an ISO 8601 date or date-time (or a
-    timedelta, with ``pattern=_TIMEDELTA``) that parses; empty strings are missing."""
+    timedelta, with ``pattern=TIMEDELTA_PATTERN``) that parses; empty strings are missing."""
     if not len(observed) or not all(isinstance(v, str) for v in observed.iloc[:50]):
         return False
     strings = observed.astype(str)
@@ -187,7 +187,7 @@ def looks_like_iso_dates(observed: pd.Series, pattern=_ISO) -> bool:
         return False
     # the shape is not enough ("3222-98" is a part number): every value must parse
     try:
-        if pattern is _TIMEDELTA:
+        if pattern is TIMEDELTA_PATTERN:
             parsed = pd.to_timedelta(strings, errors="coerce")
         else:
             utc = bool(strings.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).any())
@@ -241,7 +241,7 @@ def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple
     if (
         is_frame
         and not isinstance(dtype, pd.CategoricalDtype)
-        and looks_like_iso_dates(observed, _TIMEDELTA)
+        and looks_like_iso_dates(observed, TIMEDELTA_PATTERN)
     ):
         return DATETIME_ROLE, f"timedelta strings such as {_first(observed)!r}"
     n_distinct = observed.nunique()
@@ -447,7 +447,7 @@ def _parse_datetimes(series: pd.Series, name: str):
     if isinstance(first, str):
         series = _blank_as_missing(series)
         observed = _non_missing(series)
-    if isinstance(first, str) and bool(observed.astype(str).str.match(_TIMEDELTA).all()):
+    if isinstance(first, str) and bool(observed.astype(str).str.match(TIMEDELTA_PATTERN).all()):
         return "timedelta_strings", pd.to_timedelta(series)
     if isinstance(first, str):
         strings = observed.astype(str)

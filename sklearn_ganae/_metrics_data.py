@@ -32,16 +32,16 @@ import pandas as pd
 from scipy import sparse
 
 from sklearn_ganae._columns import (
-    _TIMEDELTA,
     BOOLEAN_ROLE,
     CATEGORICAL_ROLE,
     DATETIME_ROLE,
     HIGH_CARDINALITY_ROLE,
     IDENTIFIER_ROLE,
+    TIMEDELTA_PATTERN,
     infer_role,
     resolve_column_roles,
 )
-from sklearn_ganae.tabular import _is_categorical_dtype
+from sklearn_ganae.tabular import is_categorical_dtype
 
 #: one-hot columns kept per categorical column in distance and classifier features
 MAX_ONEHOT = 50
@@ -215,7 +215,7 @@ def resolve_categorical(frame: pd.DataFrame, categorical_features, role: str) ->
     """The categorical mask of ``frame`` (``"auto"``, names, indices or a boolean mask)."""
     n = frame.shape[1]
     if isinstance(categorical_features, str) and categorical_features == "auto":
-        return np.array([_is_categorical_dtype(d) for d in frame.dtypes], dtype=bool)
+        return np.array([is_categorical_dtype(d) for d in frame.dtypes], dtype=bool)
     spec = np.asarray(categorical_features)
     mask = np.zeros(n, dtype=bool)
     if spec.size == 0:
@@ -323,7 +323,7 @@ def _datetime_values(series: pd.Series, name: str, role: str) -> np.ndarray:
     try:
         if isinstance(first, (_dt.timedelta, np.timedelta64)):
             return _seconds(pd.to_timedelta(series).to_numpy())
-        if isinstance(first, str) and _TIMEDELTA.match(first.strip()):
+        if isinstance(first, str) and TIMEDELTA_PATTERN.match(first.strip()):
             # timedeltas as pandas writes them to CSV ("0 days 00:31:34")
             return _seconds(pd.to_timedelta(series).to_numpy())
         if isinstance(first, str):

@@ -147,7 +147,7 @@ _CLASS_REFERENCES = _spec(
 _FUNCTIONS = _spec(
     "sklearn_ganae._training:print_to_stderr",
     "sklearn_ganae._progress:print_to_stderr",
-    "sklearn_ganae._base:_silent",
+    "sklearn_ganae._base:silent",
     "builtins:print",
 )
 # scikit-learn estimators are rebuilt from the public modules of scikit-learn only

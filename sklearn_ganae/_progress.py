@@ -15,7 +15,7 @@ from tqdm import tqdm
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def _stderr_is_terminal() -> bool:
+def stderr_is_terminal() -> bool:
     """Whether ``sys.stderr`` (looked up now: pytest and users swap it) is a terminal."""
     try:
         return bool(sys.stderr.isatty())
@@ -32,14 +32,14 @@ def print_to_stderr(text: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    if _stderr_is_terminal():
+    if stderr_is_terminal():
         tqdm.write(text, file=stream)
     else:
         stream.write(_ANSI.sub("", text) + "\n")
     stream.flush()
 
 
-def _failure(exc: BaseException) -> str:
+def failure_status(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
     return f"stopped by {type(exc).__name__}"
@@ -77,7 +77,7 @@ class Progress:
         self._printed = 0
         self._closed = False
         self._bar = None
-        if _stderr_is_terminal():
+        if stderr_is_terminal():
             self._bar = tqdm(total=self.total, desc=phase, unit=unit, file=self.stream, leave=True)
 
     def update(self, n: int = 1, postfix: dict | None = None) -> None:
@@ -128,7 +128,7 @@ class Progress:
             self._next += self._step
 
 
-class _NoProgress:
+class NoProgress:
     """What :func:`progress` gives when nothing is to be shown."""
 
     count = 0
@@ -145,12 +145,12 @@ def progress(enabled, phase: str, total: int, unit: str = "epoch"):
     """A :class:`Progress` for a block (a silent stand-in when not ``enabled``), closed
     when the block ends, also by an exception or Ctrl-C."""
     if not enabled or sys.stderr is None:
-        yield _NoProgress()
+        yield NoProgress()
         return
     bar = Progress(phase, total, unit)
     try:
         yield bar
     except BaseException as exc:
-        bar.close(_failure(exc))
+        bar.close(failure_status(exc))
         raise
     bar.close()

@@ -14,8 +14,17 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import Interval, StrOptions
 
 _STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
+
+#: ``_parameter_constraints`` entry of a ``sampling_strategy`` parameter
+SAMPLING_STRATEGY_CONSTRAINT = [
+    Interval(numbers.Real, 0, 1, closed="right"),
+    StrOptions(set(_STRATEGIES)),
+    dict,
+    callable,
+]
 
 
 def oversampling_counts(sampling_strategy, y) -> dict:

@@ -216,12 +216,12 @@ class EarlyStopping(_SkorchEarlyStopping):
 
 
 from sklearn_ganae._progress import (  # noqa: E402, F401  (re-exported: saved models)
+    NoProgress,
     Progress,
-    _failure,
-    _NoProgress,
-    _stderr_is_terminal,
+    failure_status,
     print_to_stderr,
     progress,
+    stderr_is_terminal,
 )
 
 
@@ -341,7 +341,7 @@ class TabularNet(NeuralNet):
         except BaseException as exc:  # no dangling progress bar (Ctrl-C included)
             for _, callback in getattr(self, "callbacks_", []):
                 if isinstance(callback, EpochProgress):
-                    callback.close(_failure(exc))
+                    callback.close(failure_status(exc))
             raise
         return self
 

@@ -40,7 +40,12 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
 from sklearn_ganae._base import atomic_fit
-from sklearn_ganae._resampling import concat_labels, concat_rows, oversampling_counts
+from sklearn_ganae._resampling import (
+    SAMPLING_STRATEGY_CONSTRAINT,
+    concat_labels,
+    concat_rows,
+    oversampling_counts,
+)
 from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae.autoencoder import AutoencoderTransformer
 from sklearn_ganae.tabular import check_table
@@ -245,12 +250,7 @@ class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
         "estimator": [HasMethods(["fit", "transform", "inverse_transform"]), None],
         "prefit": ["boolean"],
         "strategy": [StrOptions(set(_STRATEGIES))],
-        "sampling_strategy": [
-            Interval(numbers.Real, 0, 1, closed="right"),
-            StrOptions({"auto", "minority", "not minority", "not majority", "all"}),
-            dict,
-            callable,
-        ],
+        "sampling_strategy": SAMPLING_STRATEGY_CONSTRAINT,
         "augmentation_factor": [Interval(numbers.Real, 0, None, closed="left"), None],
         "noise_scale": [Interval(numbers.Real, 0, None, closed="left")],
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -552,11 +552,7 @@ class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
     def _posterior_std(self, X, y_arr):
         """Standard deviations of each training row's posterior (VAETransformer)."""
         est = _unwrap(self.estimator_)
-        Z = est._encode_table(X)
-        data = est._training_data(Z, y_arr if self._conditional else None)
-        module = est.net_.module_
-        log_var = est._apply_batches(lambda x: module.posterior(x)[1], data)
-        return np.exp(0.5 * log_var.astype(np.float64))
+        return est.posterior(X, y_arr if self._conditional else None)[1]
 
 
 def _filtered(perturb, n, rng, checker, y_arr, cls):

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer, atomic_fit
 from sklearn_ganae.nn import Autoencoder, Decoder, Encoder
-from sklearn_ganae.nn._modules import _ACTIVATIONS
+from sklearn_ganae.nn._modules import ACTIVATIONS
 
 
 class AutoencoderTransformer(BaseTabularTransformer):
@@ -152,7 +152,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
         **BaseTabularNN._parameter_constraints,
         "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
         "hidden_layer_sizes": ["array-like"],
-        "activation": [StrOptions(set(_ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "corruption": [Interval(numbers.Real, 0, 1, closed="left")],

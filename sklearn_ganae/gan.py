@@ -17,9 +17,9 @@ from skorch.callbacks import PassthroughScoring
 from sklearn_ganae._base import (
     BaseTabularNN,
     SamplingStreamMixin,
-    _silent,
     atomic_fit,
     check_n_samples,
+    silent,
 )
 from sklearn_ganae._gan_training import (
     ConditionSpec,
@@ -29,7 +29,12 @@ from sklearn_ganae._gan_training import (
     GANNet,
     check_detection_rows,
 )
-from sklearn_ganae._resampling import fit_classes, fit_resample_conditional, label_codes
+from sklearn_ganae._resampling import (
+    SAMPLING_STRATEGY_CONSTRAINT,
+    fit_classes,
+    fit_resample_conditional,
+    label_codes,
+)
 from sklearn_ganae._training import (
     EpochProgress,
     EpochTable,
@@ -273,12 +278,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         "pretrain_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "discriminator_learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "validation_interval": [Interval(numbers.Integral, 1, None, closed="left")],
-        "sampling_strategy": [
-            Interval(numbers.Real, 0, 1, closed="right"),
-            StrOptions({"auto", "minority", "not minority", "not majority", "all"}),
-            dict,
-            callable,
-        ],
+        "sampling_strategy": SAMPLING_STRATEGY_CONSTRAINT,
     }
 
     def __init__(
@@ -531,7 +531,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
                     interval=self.validation_interval,
                     patience=self.n_iter_no_change,
                     seed=self._seed_,
-                    sink=print_to_stderr if self.verbose else _silent,
+                    sink=print_to_stderr if self.verbose else silent,
                 ),
             )
         ]

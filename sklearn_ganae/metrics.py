@@ -59,7 +59,7 @@ from sklearn_ganae._metrics_data import (
     prepare,
     subsample,
 )
-from sklearn_ganae._progress import Progress, _failure, _NoProgress
+from sklearn_ganae._progress import NoProgress, Progress, failure_status
 
 __all__ = [
     "QualityReport",
@@ -1387,7 +1387,7 @@ def quality_report(
     timings["validation"] = time.perf_counter() - start
 
     n_parts = 4 + int(bool(detection)) + int(target is not None)
-    bar = Progress("report", n_parts, unit="part") if verbose else _NoProgress()
+    bar = Progress("report", n_parts, unit="part") if verbose else NoProgress()
 
     def timed(name, func, *args):
         t0 = time.perf_counter()
@@ -1419,7 +1419,7 @@ def quality_report(
                 "ml_efficacy", _efficacy, view, target, "auto", None, None, 50_000, rng
             )
     except BaseException as exc:
-        bar.close(_failure(exc))
+        bar.close(failure_status(exc))
         raise
     timings["total"] = time.perf_counter() - start
     bar.close()

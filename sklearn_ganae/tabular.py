@@ -563,7 +563,7 @@ def _is_float_like(value) -> bool:
     return True
 
 
-def _is_categorical_dtype(dtype) -> bool:
+def is_categorical_dtype(dtype) -> bool:
     return (
         isinstance(dtype, pd.CategoricalDtype)
         or pd.api.types.is_object_dtype(dtype)
@@ -1152,7 +1152,7 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         spec = self.categorical_features
         if isinstance(spec, str) and spec == "auto":
             if is_frame:
-                return np.array([_is_categorical_dtype(d) for d in dtypes], dtype=bool)
+                return np.array([is_categorical_dtype(d) for d in dtypes], dtype=bool)
             return np.zeros(n, dtype=bool)
         spec = np.asarray(spec)
         mask = np.zeros(n, dtype=bool)

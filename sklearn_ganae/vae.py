@@ -19,6 +19,7 @@ from sklearn_ganae._base import (
     check_n_samples,
 )
 from sklearn_ganae._resampling import (
+    SAMPLING_STRATEGY_CONSTRAINT,
     check_labels,
     fit_classes,
     fit_resample_conditional,
@@ -27,7 +28,7 @@ from sklearn_ganae._resampling import (
 from sklearn_ganae._training import TabularNet, progress
 from sklearn_ganae.nn import VariationalAutoencoder, gaussian_kl, negative_log_likelihood
 from sklearn_ganae.nn._init_args import records_init_args
-from sklearn_ganae.nn._modules import _ACTIVATIONS
+from sklearn_ganae.nn._modules import ACTIVATIONS
 
 ACTIVE_UNIT_THRESHOLD = 0.01
 _SAMPLE_BATCH = 10_000
@@ -231,19 +232,14 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         **BaseTabularNN._parameter_constraints,
         "n_components": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "hidden_layer_sizes": ["array-like"],
-        "activation": [StrOptions(set(_ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS))],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "batch_norm": ["boolean"],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "kl_warmup_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
         "learn_scale": ["boolean"],
         "conditional": ["boolean"],
-        "sampling_strategy": [
-            Interval(numbers.Real, 0, 1, closed="right"),
-            StrOptions({"auto", "minority", "not minority", "not majority", "all"}),
-            dict,
-            callable,
-        ],
+        "sampling_strategy": SAMPLING_STRATEGY_CONSTRAINT,
     }
 
     def __init__(
@@ -454,15 +450,40 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         -------
         codes : ndarray of shape (n_samples, n_components)
         """
+        codes = self._posterior_means(self._conditioned_rows(X, y, "transform"))
+        return codes.astype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
+
+    def posterior(self, X, y=None):
+        """Mean and standard deviation of each row's Gaussian posterior over codes.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features_in_)
+        y : array-like of shape (n_samples,) or None, default=None
+            The rows' classes; needed for a conditional model, ignored otherwise.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples, n_components_)
+            What :meth:`transform` returns (in float64).
+        std : ndarray of shape (n_samples, n_components_)
+            The posterior's standard deviation per code dimension.
+        """
+        data = self._conditioned_rows(X, y, "posterior")
+        module = self.net_.module_
+        out = self._apply_batches(lambda x: torch.cat(module.posterior(x), dim=1), data)
+        mean, log_var = np.split(out.astype(np.float64), 2, axis=1)
+        return mean, np.exp(0.5 * log_var)
+
+    def _conditioned_rows(self, X, y, method):
+        """The encoded rows of ``X`` with the one-hot classes of a conditional model."""
         Z = self._encode_table(X)
         if self.classes_ is not None and y is None:
             raise ValueError(
-                "This VAETransformer is conditional (fitted with y); pass transform(X, y)."
+                f"This VAETransformer is conditional (fitted with y); pass {method}(X, y)."
             )
         labels = None if self.classes_ is None else self._check_labels(y, len(Z))
-        data = self._training_data(Z, labels)
-        codes = self._posterior_means(data)
-        return codes.astype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
+        return self._training_data(Z, labels)
 
     def fit_transform(self, X, y=None):
         """Fit, then return the posterior means of ``X`` (given ``y`` if conditional).
@@ -588,11 +609,7 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         -------
         elbo : ndarray of shape (n_samples,)
         """
-        Z = self._encode_table(X)
-        if self.classes_ is not None and y is None:
-            raise ValueError("This VAETransformer is conditional; pass score_samples(X, y).")
-        labels = None if self.classes_ is None else self._check_labels(y, len(Z))
-        data = self._training_data(Z, labels)
+        data = self._conditioned_rows(X, y, "score_samples")
         module = self.net_.module_
         index = self.net_.criterion_.index
         # the same standard-normal draws for every row: each row's estimate does not

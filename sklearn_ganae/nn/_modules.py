@@ -10,7 +10,7 @@ from torch import nn
 from sklearn_ganae.nn._init_args import records_init_args
 from sklearn_ganae.nn._layout import LayoutIndex
 
-_ACTIVATIONS = {
+ACTIVATIONS = {
     "relu": nn.ReLU,
     "leaky_relu": lambda: nn.LeakyReLU(0.2),
     "elu": nn.ELU,
@@ -25,10 +25,10 @@ def make_activation(name: str) -> nn.Module:
     """A fresh activation module by name (one of ``relu``, ``leaky_relu``, ``elu``,
     ``gelu``, ``selu``, ``silu``, ``tanh``)."""
     try:
-        return _ACTIVATIONS[name]()
+        return ACTIVATIONS[name]()
     except KeyError:
         raise ValueError(
-            f"Unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}."
+            f"Unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}."
         ) from None
 
 
