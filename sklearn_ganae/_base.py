@@ -1,20 +1,47 @@
-"""What every neural estimator of the package shares.
+"""What every neural estimator of the package shares: the fit pipeline.
 
 :class:`BaseTabularNN` holds the plumbing so that each estimator file reads as its
 model: the shared training hyperparameters and their validation, input validation,
 the fitted :class:`~sklearn_ganae.TabularEncoder`, device resolution, side-effect-free
-seeding, construction and training of the skorch net (early stopping, progress,
-divergence guard, warm start), batched inference and the fitted training history.
+seeding, the validation split, construction and training of every skorch net
+(early stopping, progress, divergence guard, warm start), batched inference and the
+fitted training history.
+
+The fit pipeline
+----------------
+``_fit_network`` validates the table, fits the encoder (or keeps it, for a warm
+start), builds one :class:`FitState` and calls the model's hooks in this order, each
+taking the state (a hook communicates with the later ones only through its return
+value or the state's documented fields, never through attributes of the estimator):
+
+1. ``_check_params_against_data(state)``: hyperparameters that make no sense for the
+   data raise a ``ValueError``; parameters resolved from the data (``"auto"``) are
+   set as fitted attributes here. Fresh fits only.
+2. the base splits the rows (``state.train_rows``, ``state.valid_rows``) when
+   ``early_stopping`` is on, once, for every kind of early stopping, then calls
+   ``_check_training_rows(state)``: fail before any training when the rows cannot
+   be trained on (too few rows for a batch, batch norm on one row).
+3. ``_prepare(state)``: fitted state the model derives from the encoded rows before
+   any network exists (the GAN's condition columns). Fresh fits only.
+4. ``_pretrain(state)``: train what the model needs before its net (the GAN's
+   autoencoder) on the training rows; its return value is ``state.pretrained``.
+   Fresh fits only.
+5. ``_build_module(state)`` and ``_build_criterion(state)``: the network and its
+   loss. Fresh fits only.
+6. ``_net_kwargs(state, module, criterion)``: the skorch net's arguments; the base's
+   version gives the shared ones and a model updates them. Every net, a
+   pretraining net included, is built by :meth:`BaseTabularNN._build_net`.
+7. ``_training_data(state, rows)``: what the net is fitted on, for the given rows
+   (the training rows; with early stopping the base also calls it for
+   ``state.valid_rows`` and hands the result to skorch as its validation set, which
+   skorch gives every callback as ``dataset_valid``).
+8. training: ``net.fit`` (or ``partial_fit`` of a copy, for a warm start).
+9. ``_after_fit(state)``: fitted attributes that need the trained net.
 
 Atomic fits: :func:`atomic_fit` wraps every public fitting method of the package, so
 that a fit that fails (divergence, bad data found late, a user's Ctrl-C) leaves the
 estimator's fitted state as it was before the call, or the estimator unfitted; a
 warm-started fit trains a copy of the fitted net and keeps it only on success.
-:class:`SamplingStreamMixin` gives the generators one reproducible random stream
-of ``sample`` calls per fitted model.
-
-A subclass implements :meth:`_build_module` (and, if its objective is not the
-reconstruction of the encoded rows, :meth:`_build_criterion` / :attr:`_net_class`).
 """
 
 from __future__ import annotations
@@ -23,6 +50,7 @@ import contextlib
 import copy
 import functools
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -35,16 +63,18 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from skorch.helper import predefined_split
 
+from sklearn_ganae._layout import TabularLayout
 from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae._training import (
     EarlyStopping,
     EpochProgress,
     EpochTable,
     NonFiniteLossGuard,
+    TableDataset,
     TabularNet,
     TensorBatchIterator,
-    ValidationSplit,
     print_to_stderr,
 )
 from sklearn_ganae.nn import ReconstructionLoss
@@ -64,11 +94,19 @@ def resolve_device(device: str) -> str:
 
 
 @contextlib.contextmanager
-def seeded(seed: int, device: str):
-    """Run a block with torch seeded, leaving the caller's global RNG untouched."""
-    devices = [torch.cuda.current_device()] if str(device).startswith("cuda") else []
+def seeded(seed: int, device: str, rank: int = 0):
+    """Run a block with torch seeded, leaving the caller's global RNGs untouched.
+
+    Every CUDA device's generator is forked and restored when the block runs on a
+    CUDA device (not only the current one). ``rank`` offsets the seed, so that the
+    processes of a data-parallel run draw different noise and dropout masks; what
+    must agree across processes (the order of the rows) is drawn by the batch
+    iterators from their own seed.
+    """
+    on_cuda = str(device).startswith("cuda")
+    devices = list(range(torch.cuda.device_count())) if on_cuda else []
     with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
+        torch.manual_seed(int(seed) + int(rank))  # seeds every device's generator too
         yield
 
 
@@ -104,70 +142,81 @@ def atomic_fit(method):
     return wrapper
 
 
-def check_n_samples(n_samples) -> int:
-    """``n_samples`` of a ``sample`` call: an integer >= 1 (not a bool), or a clear error."""
-    is_bool = isinstance(n_samples, (bool, np.bool_))
-    if is_bool or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-        hint = " (a bool is not a number of rows)" if is_bool else ""
-        raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}{hint}.")
-    return int(n_samples)
+def check_layer_sizes(value, name: str) -> tuple:
+    """A layer-sizes parameter as a non-empty tuple of positive ints, or a clear error."""
+    sizes = tuple(int(v) for v in np.atleast_1d(np.asarray(value)))
+    if not sizes or any(v < 1 for v in sizes):
+        raise ValueError(f"{name} must hold at least one positive integer, got {value!r}.")
+    return sizes
 
 
-class SamplingStreamMixin:
-    """One reproducible random stream of ``sample`` calls per fitted model.
+def validation_rows(n_samples: int, fraction: float) -> int:
+    """Rows held out for early stopping out of ``n_samples``; raises when a part is empty."""
+    n_valid = int(round(fraction * n_samples))
+    if n_valid < 1 or n_samples - n_valid < 1:
+        raise ValueError(
+            f"early_stopping with validation_fraction={fraction} leaves an empty "
+            f"training or validation set for n_samples={n_samples}; use more rows, "
+            "another validation_fraction or early_stopping=False."
+        )
+    return n_valid
 
-    A call without ``random_state`` draws from the model's stream and advances it, so
-    successive calls give new rows; the stream starts at the model's seed at each fit
-    (two models fitted with the same ``random_state`` give the same sequence of
-    calls), and :meth:`reset_sampling` rewinds it. A call with ``random_state`` draws
-    from that seed alone and leaves the stream where it was. The ``k``-th call of the
-    stream draws from ``SeedSequence([seed, k])``; the position is advanced only when
-    the call succeeds.
+
+@dataclass
+class FitState:
+    """Everything one fit works on; the argument of every fit hook.
+
+    Attributes
+    ----------
+    X : DataFrame or ndarray
+        The validated table.
+    Z : ndarray of float32, shape (n_samples, n_features)
+        The encoded rows (all of them; select with ``train_rows`` / ``valid_rows``).
+    layout : TabularLayout
+        The fitted encoder's layout.
+    y : ndarray or None
+        The labels of a class-conditional fit (values of ``classes_``), else None.
+    codes : ndarray of int or None
+        Their positions in ``classes_``.
+    train_rows : ndarray of int
+        The rows trained on, sorted (all rows without early stopping).
+    valid_rows : ndarray of int or None
+        The rows held out for early stopping, sorted, or None.
+    device : str
+    seed : int
+        The seed of this fit (a warm start's is offset by the epochs already trained).
+    warm : bool
+        Whether this fit continues a fitted net.
+    batch_size : int or None
+        Rows per training step, set by the base after ``_check_training_rows``.
+    pretrained : object
+        What ``_pretrain`` returned (None by default).
+    rank, world_size : int
+        This process's place in a data-parallel run (0 and 1 in one process).
     """
 
-    @contextlib.contextmanager
-    def _sampling_rng(self, random_state):
-        """The generator of one call; advances the stream when the block succeeds."""
-        if random_state is not None:
-            yield check_random_state(random_state)
-            return
-        calls = getattr(self, "_sample_calls_", 0)
-        sequence = np.random.SeedSequence([self._seed_, calls])
-        yield np.random.RandomState(np.random.MT19937(sequence))
-        self._sample_calls_ = calls + 1
+    X: object
+    Z: np.ndarray
+    layout: TabularLayout
+    y: np.ndarray | None = None
+    codes: np.ndarray | None = None
+    train_rows: np.ndarray | None = None
+    valid_rows: np.ndarray | None = None
+    device: str = "cpu"
+    seed: int = 0
+    warm: bool = False
+    batch_size: int | None = None
+    pretrained: object = None
+    rank: int = 0
+    world_size: int = 1
 
-    def reset_sampling(self):
-        """Rewind the model's sampling stream to where it was just after ``fit``.
+    def __post_init__(self):
+        if self.train_rows is None:
+            self.train_rows = np.arange(len(self.Z))
 
-        The next calls without ``random_state`` (``sample``, and for
-        :class:`VAETransformer` ``inverse_transform(..., stochastic=True)``) repeat
-        those made after fitting, like SDV's ``reset_sampling()``.
-
-        Returns
-        -------
-        self : object
-            The model, with its stream rewound.
-
-        See Also
-        --------
-        sklearn.mixture.GaussianMixture.sample : Draws from the estimator's
-            ``random_state`` at every call, so an int seed repeats the rows.
-
-        Examples
-        --------
-        >>> from sklearn_ganae import VAETransformer
-        >>> from sklearn_ganae.datasets import load_penguins
-        >>> df = load_penguins()
-        >>> vae = VAETransformer(max_epochs=2, random_state=0).fit(df)
-        >>> first = vae.sample(3)
-        >>> vae.sample(3).equals(first)  # the stream goes on
-        False
-        >>> vae.reset_sampling().sample(3).equals(first)
-        True
-        """
-        check_is_fitted(self)
-        self._sample_calls_ = 0
-        return self
+    @property
+    def n_train(self) -> int:
+        return len(self.train_rows)
 
 
 class BaseTabularNN(PersistenceMixin, BaseEstimator):
@@ -176,7 +225,8 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
     Parameters shared by every estimator (see each estimator for the docs):
     ``encoder``, ``max_epochs``, ``batch_size``, ``learning_rate``, ``weight_decay``,
     ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``, ``device``,
-    ``random_state``, ``verbose``, ``warm_start``.
+    ``random_state``, ``verbose``, ``warm_start``. The hooks a model implements and
+    the order in which the fit calls them are in the module's docstring.
     """
 
     _parameter_constraints: dict = {
@@ -197,99 +247,50 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
     _net_class = TabularNet
     # TabularEncoder parameters when ``encoder=None``
     _default_encoder_params: dict = {}
+    # labels and history keys of the latest figures on the progress bar
+    _progress_keys: dict = {"train_loss": "train_loss", "valid_loss": "valid_loss"}
 
     def _encoder_or_default(self, clone_it: bool):
         if self.encoder is None:
             return TabularEncoder(**self._default_encoder_params)
         return clone(self.encoder) if clone_it else self.encoder
 
-    # --- to implement ------------------------------------------------------------
-    def _build_module(self, layout, Z) -> torch.nn.Module:
-        """The network to train, for a table of ``layout``; ``Z`` is the encoded
-        training data (for data-dependent initialisation)."""
-        raise NotImplementedError
-
-    def _build_criterion(self, layout) -> torch.nn.Module:
-        return ReconstructionLoss(layout)
-
-    def _check_params_against_data(self, layout) -> None:
+    # --- hooks (see the module docstring for their order) ------------------------------
+    def _check_params_against_data(self, state: FitState) -> None:
         """Raise a ValueError for hyperparameters that make no sense for the data."""
 
-    def _prepare(self, Z, y) -> None:
-        """Fitted state a model derives from the encoded rows before its net is built
-        (``encoder_``, ``device_`` and ``_seed_`` are set)."""
+    def _check_training_rows(self, state: FitState) -> None:
+        """Fail before any training when the training rows cannot be trained on."""
+        if getattr(self, "batch_norm", False) and state.n_train < 2:
+            raise ValueError(
+                f"batch_norm=True cannot be fitted on n_samples={state.n_train} training "
+                "row(s): batch normalisation needs at least 2 rows per batch. Pass more "
+                "rows or set batch_norm=False."
+            )
 
-    def _training_data(self, Z, y):
-        """What the net is fitted on, from the encoded rows and the fit's ``y``."""
-        return Z
+    def _prepare(self, state: FitState) -> None:
+        """Fitted state a model derives from the encoded rows before its net is built."""
+
+    def _pretrain(self, state: FitState):
+        """Train what the net needs first; the result becomes ``state.pretrained``."""
+        return None
+
+    def _build_module(self, state: FitState) -> torch.nn.Module:
+        """The network to train."""
+        raise NotImplementedError
+
+    def _build_criterion(self, state: FitState) -> torch.nn.Module:
+        return ReconstructionLoss(state.layout)
+
+    def _training_data(self, state: FitState, rows: np.ndarray):
+        """What the net is fitted on, for the encoded rows ``rows`` of the fit."""
+        return TableDataset(state.Z[rows], device=state.device)
 
     def _extra_callbacks(self) -> list:
         """Named skorch callbacks a model adds to the shared ones."""
         return []
 
-    # --- fitting -------------------------------------------------------------------
-    def _fit_network(self, X, y=None):
-        """Validate ``X``, fit the encoder, then build and train the net.
-
-        Returns the encoded training rows. With ``warm_start`` and a fitted model,
-        keeps the encoder and trains a copy of the network ``max_epochs`` more epochs
-        (the fitted net is left as it was if that training fails). Call it inside
-        :func:`fit_transaction` (public methods are :func:`atomic_fit`).
-        """
-        warm = self.warm_start and hasattr(self, "net_")
-        X = check_table(self, X, reset=not warm)
-        device = resolve_device(self.device)
-        if warm:
-            Z = self.encoder_._encode(X)
-            seed = self._seed_ + len(self.net_.history)
-        else:
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-            encoder = self._encoder_or_default(clone_it=True)
-            if "random_state" in encoder.get_params() and encoder.random_state is None:
-                encoder.set_params(random_state=seed)
-            Z = encoder.fit_transform(X)
-            self._check_params_against_data(encoder.layout_)
-            self._check_training_rows(len(Z))
-            self.encoder_ = encoder
-            self._seed_ = seed
-        self.device_ = device
-        with seeded(seed, device):
-            if warm:
-                # train a copy: a failed continuation leaves the fitted net as it was
-                # (the memo keeps callbacks' references to this estimator as they are)
-                net = copy.deepcopy(self.net_, {id(self): self})
-                net.max_epochs = self.max_epochs  # "max_epochs more epochs", as documented
-                net.verbose = int(self.verbose)  # progress as asked now
-                net.partial_fit(self._training_data(Z, y))
-            else:
-                self._prepare(Z, y)
-                net = self._make_net(encoder.layout_, device, Z)
-                net.fit(self._training_data(Z, y))
-        self.net_ = net
-        self.history_ = net.history
-        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
-        self.n_iter_ = len(net.history)
-        if self.early_stopping and "valid_loss" in net.history[-1]:
-            self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
-        return Z
-
-    def _check_training_rows(self, n_samples: int) -> None:
-        """Fail before building anything when the rows cannot be trained on: an
-        empty part of the early-stopping split, or batch norm with a single row."""
-        n_train = n_samples
-        if self.early_stopping:
-            n_train -= ValidationSplit(self.validation_fraction)._check(n_samples)
-        if getattr(self, "batch_norm", False) and n_train < 2:
-            raise ValueError(
-                f"batch_norm=True cannot be fitted on n_samples={n_train} training "
-                "row(s): batch normalisation needs at least 2 rows per batch. Pass more "
-                "rows or set batch_norm=False."
-            )
-
-    def _make_net(self, layout, device, Z):
-        return self._net_class(**self._net_kwargs(layout, device, Z))
-
-    def _early_stopping_callbacks(self) -> list:
+    def _early_stopping_callbacks(self, state: FitState) -> list:
         """Named callbacks that stop training early (on the validation loss here)."""
         return [
             (
@@ -303,38 +304,173 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             )
         ]
 
-    # labels and history keys of the latest figures on the progress bar
-    _progress_keys: dict = {"train_loss": "train_loss", "valid_loss": "valid_loss"}
+    def _after_fit(self, state: FitState) -> None:
+        """Fitted attributes that need the trained net."""
 
-    def _net_kwargs(self, layout, device, Z) -> dict:
-        """Everything the skorch net is built from (a model adds or replaces entries)."""
-        callbacks = [("non_finite_guard", NonFiniteLossGuard()), *self._extra_callbacks()]
-        if self.early_stopping:
-            callbacks += self._early_stopping_callbacks()
+    # --- the pipeline ------------------------------------------------------------------
+    def _fit(self, X, y=None):
+        """Fit the model on ``X`` (and the labels ``y`` a class-conditional model takes)."""
+        self._fit_network(X, y)
+        return self
+
+    def _fit_network(self, X, y=None, codes=None) -> FitState:
+        """Validate ``X``, fit the encoder, then run the hooks and train the net.
+
+        Returns the fit's :class:`FitState`. With ``warm_start`` and a fitted model,
+        keeps the encoder and trains a copy of the network ``max_epochs`` more epochs
+        (the fitted net is left as it was if that training fails). Call it inside
+        :func:`fit_transaction` (public methods are :func:`atomic_fit`).
+        """
+        warm = self.warm_start and hasattr(self, "net_")
+        X = check_table(self, X, reset=not warm)
+        device = resolve_device(self.device)
+        if warm:
+            encoder = self.encoder_
+            Z = encoder.encode_rows(X)
+            seed = self._seed_ + len(self.net_.history)
+        else:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            encoder = self._encoder_or_default(clone_it=True)
+            if "random_state" in encoder.get_params() and encoder.random_state is None:
+                encoder.set_params(random_state=seed)
+            Z = encoder.fit_transform(X)
+        state = FitState(
+            X=X,
+            Z=Z,
+            layout=encoder.layout_,
+            y=y,
+            codes=codes,
+            device=device,
+            seed=seed,
+            warm=warm,
+        )
+        if not warm:
+            self._check_params_against_data(state)
+        with seeded(seed, device, state.rank):
+            self._split(state)
+            self._check_training_rows(state)
+            state.batch_size = self._batch_size(state.n_train)
+            if not warm:
+                self.encoder_ = encoder
+                self._seed_ = seed
+            self.device_ = device
+            if warm:
+                # train a copy: a failed continuation leaves the fitted net as it was
+                # (the memo keeps callbacks' references to this estimator as they are)
+                net = copy.deepcopy(self.net_, {id(self): self})
+                net.max_epochs = self.max_epochs  # "max_epochs more epochs", as documented
+                net.verbose = int(self.verbose)  # progress as asked now
+                net.train_split = self._train_split(state)
+                net.partial_fit(self._training_data(state, state.train_rows))
+            else:
+                self._prepare(state)
+                state.pretrained = self._pretrain(state)
+                module = self._build_module(state)
+                criterion = self._build_criterion(state)
+                net = self._build_net(**self._net_kwargs(state, module, criterion))
+                net.fit(self._training_data(state, state.train_rows))
+        net.train_split = None  # the held-out rows are not part of the model
+        self.net_ = net
+        self.history_ = net.history
+        self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
+        self.n_iter_ = len(net.history)
+        if self.early_stopping and "valid_loss" in net.history[-1]:
+            self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
+        self._after_fit(state)
+        return state
+
+    def _split(self, state: FitState) -> None:
+        """Hold out ``validation_fraction`` of the rows when early stopping is on (one
+        random split, drawn from the fit's seeded torch generator)."""
+        if not self.early_stopping:
+            return
+        n = len(state.Z)
+        n_valid = validation_rows(n, self.validation_fraction)
+        order = torch.randperm(n).numpy()
+        state.train_rows = np.sort(order[n_valid:])
+        state.valid_rows = np.sort(order[:n_valid])
+
+    def _train_split(self, state: FitState):
+        """skorch's ``train_split``: the held-out rows (in the form of
+        ``_training_data``) as a predefined validation set, else ``None``.
+
+        skorch hands them to every callback's ``on_epoch_end`` as ``dataset_valid``
+        and runs its validation epochs on them (a net without a validation loss, the
+        GAN's, skips those and judges them in its early-stopping callback)."""
+        if state.valid_rows is None:
+            return None
+        return predefined_split(self._training_data(state, state.valid_rows))
+
+    def _build_net(
+        self,
+        module,
+        criterion,
+        *,
+        state: FitState,
+        max_epochs: int,
+        batch_size: int,
+        learning_rate: float,
+        phase: str = "training",
+        callbacks: list | None = None,
+        train_split=None,
+        net_class=None,
+        **kwargs,
+    ):
+        """The one constructor of every net of a fit (the model's and its pretraining's).
+
+        The optimizer (AdamW, fused), the batch iterators (tensor slicing, sharded by
+        ``state.rank`` / ``state.world_size``), the divergence guard, progress and
+        skorch's per-epoch table are chosen here, once; ``kwargs`` are further net
+        arguments (a model's own, or replacements of these).
+        """
+        callbacks = [("non_finite_guard", NonFiniteLossGuard()), *(callbacks or [])]
         # last: it reads what the others recorded for the epoch; silent (and nearly
         # free, once per epoch) with verbose=0, and a warm start sets net.verbose
-        callbacks.append(("progress", EpochProgress("training", self._progress_keys)))
-        return dict(
-            module=self._build_module(layout, Z),
-            criterion=self._build_criterion(layout),
+        keys = self._progress_keys if phase == "training" else None
+        callbacks.append(("progress", EpochProgress(phase, keys)))
+        arguments = dict(
+            module=module,
+            criterion=criterion,
             optimizer=torch.optim.AdamW,
-            lr=self.learning_rate,
-            optimizer__weight_decay=self.weight_decay,
+            lr=learning_rate,
             # one fused kernel for all parameters: about 10% of a small model's epoch
             optimizer__fused=True,
-            max_epochs=self.max_epochs,
-            batch_size=self._batch_size(len(Z)),
+            max_epochs=max_epochs,
+            batch_size=batch_size,
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=True,
             # no one-row training batch (batch norm cannot train on it)
             iterator_train__merge_singleton=True,
+            iterator_train__rank=state.rank,
+            iterator_train__world_size=state.world_size,
             iterator_valid=TensorBatchIterator,
-            train_split=ValidationSplit(self.validation_fraction) if self.early_stopping else None,
+            train_split=train_split,
             callbacks=callbacks,
             # skorch's per-epoch table, with verbose >= 2
             callbacks__print_log=EpochTable(sink=print_to_stderr),
-            device=device,
+            device=state.device,
             verbose=int(self.verbose),
+        )
+        arguments.update(kwargs)
+        return (net_class or TabularNet)(**arguments)
+
+    def _net_kwargs(self, state: FitState, module, criterion) -> dict:
+        """The arguments of :meth:`_build_net` for the model's net (a model updates
+        entries: its own net arguments, or replacements of the shared ones)."""
+        callbacks = self._extra_callbacks()
+        if self.early_stopping:
+            callbacks += self._early_stopping_callbacks(state)
+        return dict(
+            module=module,
+            criterion=criterion,
+            state=state,
+            max_epochs=self.max_epochs,
+            batch_size=state.batch_size,
+            learning_rate=self.learning_rate,
+            optimizer__weight_decay=self.weight_decay,
+            callbacks=callbacks,
+            train_split=self._train_split(state),
+            net_class=self._net_class,
         )
 
     def _batch_size(self, n_samples: int) -> int:
@@ -350,18 +486,17 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
 
     def _hidden_sizes(self) -> tuple:
         """``hidden_layer_sizes`` as a tuple of positive ints (or a clear error)."""
-        sizes = tuple(int(v) for v in np.atleast_1d(np.asarray(self.hidden_layer_sizes)))
-        if any(v < 1 for v in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
-            )
-        return sizes
+        return check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
 
     # --- inference -------------------------------------------------------------------
+    def _module(self) -> torch.nn.Module:
+        """The trained network itself (behind any wrapper a training backend adds)."""
+        return self.net_.get_module()
+
     def _encode_table(self, X):
         """Validate ``X`` against the fit and encode it with the fitted encoder."""
         check_is_fitted(self)
-        return self.encoder_._encode(check_table(self, X, reset=False))
+        return self.encoder_.encode_rows(check_table(self, X, reset=False))
 
     @property
     def _n_features_out(self):
@@ -372,7 +507,7 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
     @torch.no_grad()
     def _apply_batches(self, fn, Z, batch_size=4096):
         """``fn`` over row batches of ``Z`` in eval mode; a float32 NumPy array back."""
-        module = self.net_.module_
+        module = self._module()
         module.eval()
         device = self.net_.device
         out = []
@@ -391,11 +526,12 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
 class BaseTabularTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTabularNN):
     """Base of the neural estimators that transform rows into ``n_components`` codes."""
 
-    def _check_params_against_data(self, layout):
-        if self.n_components > layout.n_features:
+    def _check_params_against_data(self, state):
+        n_features = state.layout.n_features
+        if self.n_components > n_features:
             raise ValueError(
                 f"n_components={self.n_components} must be at most the width of the "
-                f"encoded input (n_features={layout.n_features}); an autoencoder's "
+                f"encoded input (n_features={n_features}); an autoencoder's "
                 "code should be smaller than its input. Lower n_components."
             )
 
@@ -406,4 +542,5 @@ class BaseTabularTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
 
 def silent(*args, **kwargs):
+    """A progress sink that prints nothing."""
     return None

@@ -83,32 +83,35 @@ _ESTIMATOR_CLASSES = {
     "sklearn_ganae.TabularEncoder": "sklearn_ganae.tabular:TabularEncoder",
     "sklearn_ganae.AutoencoderTransformer": "sklearn_ganae.autoencoder:AutoencoderTransformer",
     "sklearn_ganae.VAETransformer": "sklearn_ganae.vae:VAETransformer",
-    "sklearn_ganae.GANSampler": "sklearn_ganae.gan:GANSampler",
+    "sklearn_ganae.GANSampler": "sklearn_ganae.gan._sampler:GANSampler",
     "sklearn_ganae.AEAugmenter": "sklearn_ganae.augment:AEAugmenter",
     "sklearn_ganae.AugmentedClassifier": "sklearn_ganae.augment:AugmentedClassifier",
 }
 # rebuilt with cls.__new__(cls) and their attribute dict (plus the items of a
 # tuple or list subclass)
 _OBJECT_CLASSES = _spec(
-    "sklearn_ganae.tabular:ColumnBlock",
-    "sklearn_ganae.tabular:TabularLayout",
     "sklearn_ganae.tabular:_ContinuousCodec",
     "sklearn_ganae.tabular:_CategoricalCodec",
     "sklearn_ganae._columns:DatetimeCodec",
     "sklearn_ganae._columns:IdentifierCodec",
-    "sklearn_ganae._gan_training:ConditionSpec",
-    "sklearn_ganae._training:ValidationSplit",
-    "sklearn_ganae.gan:_GenerateEncoded",
     "sklearn_ganae._training:NonFiniteLossGuard",
     "sklearn_ganae._training:EpochProgress",
     "sklearn_ganae._training:EpochTable",
     "sklearn_ganae._training:EarlyStopping",
-    "sklearn_ganae._gan_training:DetectionEarlyStopping",
     "skorch.callbacks:PassthroughScoring",
     "skorch.callbacks:EpochTimer",
     "skorch.callbacks:PrintLog",
     "skorch.history:History",
-)
+) | {
+    # moved since they were first written: the name in files stays
+    "sklearn_ganae.tabular.ColumnBlock": "sklearn_ganae._layout:ColumnBlock",
+    "sklearn_ganae.tabular.TabularLayout": "sklearn_ganae._layout:TabularLayout",
+    "sklearn_ganae._gan_training.ConditionSpec": "sklearn_ganae.gan._training:ConditionSpec",
+    "sklearn_ganae.gan._GenerateEncoded": "sklearn_ganae.gan._sampler:GenerateEncoded",
+    "sklearn_ganae._gan_training.DetectionEarlyStopping": (
+        "sklearn_ganae.gan._early_stopping:DetectionEarlyStopping"
+    ),
+}
 # torch modules: rebuilt from their recorded constructor arguments, then their weights
 _MODULE_CLASSES = _spec(
     "sklearn_ganae.nn._modules:MLP",
@@ -118,18 +121,18 @@ _MODULE_CLASSES = _spec(
     "sklearn_ganae.nn._modules:VariationalAutoencoder",
     "sklearn_ganae.nn._layout:LayoutIndex",
     "sklearn_ganae.nn._losses:ReconstructionLoss",
-    "sklearn_ganae.nn._gan:Generator",
-    "sklearn_ganae.nn._gan:Discriminator",
     "sklearn_ganae.vae:ELBOLoss",
-)
+) | {
+    "sklearn_ganae.nn._gan.Generator": "sklearn_ganae.gan._modules:Generator",
+    "sklearn_ganae.nn._gan.Discriminator": "sklearn_ganae.gan._modules:Discriminator",
+}
 # modules that do not record their arguments: how to read them off a built module
 _DERIVED_INIT_ARGS: dict = {}
 # skorch nets: rebuilt from their parameters, initialised, then their state loaded
 _NET_CLASSES = _spec(
     "sklearn_ganae._training:TabularNet",
     "sklearn_ganae.vae:_VAENet",
-    "sklearn_ganae._gan_training:GANNet",
-)
+) | {"sklearn_ganae._gan_training.GANNet": "sklearn_ganae.gan._training:GANNet"}
 # classes that are values (a net's optimizer, iterators, dataset)
 _CLASS_REFERENCES = _spec(
     "torch.optim:AdamW",
@@ -140,9 +143,10 @@ _CLASS_REFERENCES = _spec(
     "skorch.dataset:Dataset",
     "sklearn_ganae._training:TableDataset",
     "sklearn_ganae._training:TensorBatchIterator",
-    "sklearn_ganae._gan_training:GANData",
-    "sklearn_ganae._gan_training:GANBatchIterator",
-)
+) | {
+    "sklearn_ganae._gan_training.GANData": "sklearn_ganae.gan._training:GANData",
+    "sklearn_ganae._gan_training.GANBatchIterator": "sklearn_ganae.gan._training:GANBatchIterator",
+}
 # functions that are values (progress sinks)
 _FUNCTIONS = _spec(
     "sklearn_ganae._training:print_to_stderr",

@@ -242,35 +242,6 @@ def check_resample_target(y) -> np.ndarray:
     return column_or_1d(y, warn=True)
 
 
-def fit_resample_conditional(model, X, y):
-    """``fit_resample`` of a class-conditional generator.
-
-    Checks ``y`` and the sampling strategy, fits ``model`` on ``(X, y)`` (its
-    ``_fit``), then appends ``model.sample`` rows of each class in the numbers
-    ``model.sampling_strategy`` asks for; sets ``model.sampling_strategy_``. The
-    outputs are new objects, also when no row is added.
-    """
-    from sklearn.utils.validation import check_array
-
-    model._validate_params()
-    y_arr = check_resample_target(y)
-    counts = oversampling_counts(model.sampling_strategy, y_arr)
-    model._fit(X, y_arr)
-    keys = np.empty(len(counts), dtype=object)
-    keys[:] = list(counts)
-    wanted = np.repeat(keys, [max(int(k), 0) for k in counts.values()])
-    model.sampling_strategy_ = counts
-    X_in = (
-        X if isinstance(X, pd.DataFrame) else check_array(X, dtype=None, ensure_all_finite=False)
-    )
-    if len(wanted) == 0:
-        empty = X_in.iloc[:0] if isinstance(X_in, pd.DataFrame) else X_in[:0]
-        return concat_rows(X_in, empty), concat_labels(y, model.classes_[:0])
-    labels = model.classes_[label_codes(model.classes_, wanted, len(wanted))]
-    new = model.sample(len(labels), y=labels)
-    return concat_rows(X_in, new), concat_labels(y, labels)
-
-
 def fit_classes(y, X, warm: bool, fitted_classes):
     """Validate the labels given to a class-conditional ``fit``.
 

@@ -8,6 +8,23 @@ only thing the train steps see, so a streaming or distributed source can replace
 behind the same small interface: an iterable of ``(X_batch, y_batch)`` with a
 ``__len__``.
 
+The backend seam: :class:`TabularNet` trains through skorch's own hooks, so that a
+training backend (data-parallel DDP, skorch's ``AccelerateMixin``, mixed precision)
+plugs in as a mixin without touching the models:
+
+- ``_zero_grad_optimizer`` / ``_step_optimizer`` (skorch's, extended with an optional
+  ``names`` argument so that a GAN steps its two optimizers separately through them)
+  and :meth:`TabularNet.backward` (``loss.backward()`` here; ``accelerator.backward``
+  or a gradient scaler in a backend);
+- :meth:`TabularNet.get_module` returns a module behind any wrapper (DDP's
+  ``.module``, ``torch.compile``'s ``._orig_mod``): the estimators never read
+  ``net.module_`` attributes directly;
+- the batch iterators know ``(rank, world_size)``: every process draws the same
+  per-epoch permutation and takes its own shard of it;
+- :meth:`TabularNet.agree_to_stop` is where every stop decision of the package's
+  callbacks goes through; one process returns its own decision, a data-parallel
+  backend reduces it across processes so that all stop at the same epoch.
+
 Stopping: skorch's ``NeuralNet.partial_fit`` swallows ``KeyboardInterrupt``, which its
 ``EarlyStopping`` raises to end training. Here a user's Ctrl-C must reach the caller
 (the estimators then restore their previous fitted state), so :class:`TabularNet`
@@ -36,6 +53,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog
 from skorch.callbacks import EarlyStopping as _SkorchEarlyStopping
 from skorch.utils import TeeGenerator
+
+_WRAPPERS = (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel)
 
 # newer skorch versions thread the public entry point ("fit" or "partial_fit") to fit_loop
 _ROUTING_METHOD = "_routing_method" in inspect.signature(NeuralNet.fit_loop).parameters
@@ -99,14 +118,36 @@ class TensorBatchIterator:
         it instead (one batch of ``batch_size + 1`` rows): batch normalisation cannot
         train on one row, and every row is still seen once per epoch. The estimators'
         training iterators set it.
+    rank, world_size : int, default=0 and 1
+        This process's shard of a data-parallel run: each epoch's permutation (the
+        same in every process) is cut into ``world_size`` interleaved shards and this
+        process iterates over shard ``rank``.
+    seed : int or None, default=None
+        With ``world_size > 1`` (required there), the permutation of epoch ``k`` is
+        drawn from ``seed + k`` on a generator of its own, so that every process
+        draws the same one whatever else it draws; in one process it comes from
+        torch's global generator.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, merge_singleton=False):
+    def __init__(
+        self,
+        dataset,
+        batch_size,
+        shuffle=False,
+        drop_last=False,
+        merge_singleton=False,
+        rank=0,
+        world_size=1,
+        seed=None,
+    ):
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.merge_singleton = merge_singleton
+        self.rank, self.world_size = check_shard(rank, world_size, seed)
+        self.seed = seed
+        self.epoch_ = 0
 
     def _bounds(self, n: int) -> list:
         """``(start, stop)`` of each batch of ``n`` rows."""
@@ -118,14 +159,21 @@ class TensorBatchIterator:
         return bounds
 
     def __len__(self) -> int:
-        return len(self._bounds(len(self.dataset)))
+        return len(self._bounds(shard_size(len(self.dataset), self.rank, self.world_size)))
 
     def __iter__(self):
         X, y = self.dataset.X, self.dataset.y
         n = X.shape[0]
-        bounds = self._bounds(n)
+        order = None
         if self.shuffle:
-            order = torch.randperm(n, device=X.device)
+            order = epoch_permutation(n, X.device, self.world_size, self.seed, self.epoch_)
+            self.epoch_ += 1
+        if self.world_size > 1:
+            order = (torch.arange(n, device=X.device) if order is None else order)[
+                self.rank :: self.world_size
+            ]
+        bounds = self._bounds(n if order is None else len(order))
+        if order is not None:
             for a, b in bounds:
                 idx = order[a:b]
                 yield X[idx], (None if y is None else y[idx])
@@ -134,32 +182,31 @@ class TensorBatchIterator:
                 yield X[a:b], (None if y is None else y[a:b])
 
 
-class ValidationSplit:
-    """Hold out a random fraction of a :class:`TableDataset` for validation.
+def check_shard(rank, world_size, seed) -> tuple[int, int]:
+    """``(rank, world_size)`` of a batch iterator, checked."""
+    rank, world_size = int(rank), int(world_size)
+    if world_size < 1 or not 0 <= rank < world_size:
+        raise ValueError(f"rank={rank} must be in [0, world_size={world_size}).")
+    if world_size > 1 and seed is None:
+        raise ValueError(
+            "A sharded batch iterator (world_size > 1) needs a seed: every process must "
+            "draw the same permutation of the rows."
+        )
+    return rank, world_size
 
-    Draws from torch's global generator (seeded by the caller); never silently
-    returns an empty part.
-    """
 
-    def __init__(self, fraction: float):
-        self.fraction = fraction
+def shard_size(n: int, rank: int, world_size: int) -> int:
+    """Rows of shard ``rank`` out of ``n`` rows cut into ``world_size`` interleaved shards."""
+    return len(range(rank, n, world_size))
 
-    def _check(self, n: int) -> int:
-        """Number of validation rows out of ``n``; raises when a part is empty."""
-        n_valid = int(round(self.fraction * n))
-        if n_valid < 1 or n - n_valid < 1:
-            raise ValueError(
-                f"early_stopping with validation_fraction={self.fraction} leaves an "
-                f"empty training or validation set for n_samples={n}; use more rows, "
-                "another validation_fraction or early_stopping=False."
-            )
-        return n_valid
 
-    def __call__(self, dataset, y=None, **fit_params):
-        n = len(dataset)
-        n_valid = self._check(n)
-        order = torch.randperm(n, device=dataset.X.device)
-        return dataset.subset(order[n_valid:]), dataset.subset(order[:n_valid])
+def epoch_permutation(n: int, device, world_size: int, seed, epoch: int) -> torch.Tensor:
+    """The permutation of one epoch: from torch's global generator in one process,
+    from ``seed + epoch`` in a data-parallel run (the same in every process)."""
+    if world_size == 1:
+        return torch.randperm(n, device=device)
+    generator = torch.Generator(device=device).manual_seed(int(seed) + int(epoch))
+    return torch.randperm(n, device=device, generator=generator)
 
 
 class NonFiniteLossGuard(Callback):
@@ -197,8 +244,8 @@ class EarlyStopping(_SkorchEarlyStopping):
             self.dynamic_threshold_ = self._calc_new_threshold(current_score)
             self.best_epoch_ = net.history[-1, "epoch"]
             if self.load_best:
-                self.best_model_weights_ = copy.deepcopy(net.module_.state_dict())
-        if self.misses_ == self.patience:
+                self.best_model_weights_ = copy.deepcopy(net.get_module().state_dict())
+        if net.agree_to_stop(self.misses_ >= self.patience):
             if net.verbose:
                 self._sink(
                     f"Stopping since {self.monitor} has not improved in the last "
@@ -206,6 +253,12 @@ class EarlyStopping(_SkorchEarlyStopping):
                     verbose=net.verbose,
                 )
             raise StopTraining
+
+    def on_train_end(self, net, **kwargs):
+        restore = self.load_best and self.best_model_weights_ is not None
+        if restore and self.best_epoch_ != net.history[-1, "epoch"]:
+            net.get_module().load_state_dict(self.best_model_weights_)
+            self._sink(f"Restoring best model from epoch {self.best_epoch_}.", net.verbose)
 
     def _sink(self, text, verbose):
         # skorch's prints any sink but ``print`` whatever the verbosity ("Restoring
@@ -357,7 +410,7 @@ class TabularNet(NeuralNet):
         Xi, yi = batch
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
+        self.backward(loss)
         return {"loss": loss, "y_pred": y_pred}
 
     def validation_step(self, batch, **fit_params):
@@ -368,8 +421,8 @@ class TabularNet(NeuralNet):
         return {"loss": loss, "y_pred": y_pred}
 
     def train_step(self, batch, **fit_params):
-        for name in self._optimizers:
-            getattr(self, name + "_").zero_grad(set_to_none=True)
+        # skorch's hooks, without its closure: a backend overrides the hooks
+        self._zero_grad_optimizer(set_to_none=True)
         step = self.train_step_single(batch, **fit_params)
         self.notify(
             "on_grad_computed",
@@ -377,9 +430,52 @@ class TabularNet(NeuralNet):
             batch=batch,
             training=True,
         )
-        for name in self._optimizers:
-            getattr(self, name + "_").step()
+        self._step_optimizer(None)
         return step
+
+    # --- the backend seam ----------------------------------------------------------
+    def backward(self, loss: torch.Tensor) -> None:
+        """Back-propagate ``loss`` (the one place every train step does it)."""
+        loss.backward()
+
+    def _zero_grad_optimizer(self, set_to_none=None, names=None):
+        """skorch's hook, for the optimizers ``names`` (default: all of them)."""
+        for name in self._optimizers if names is None else names:
+            optimizer = getattr(self, name + "_")
+            if set_to_none is None:
+                optimizer.zero_grad()
+            else:
+                optimizer.zero_grad(set_to_none=set_to_none)
+
+    def _step_optimizer(self, step_fn, names=None):
+        """skorch's hook, for the optimizers ``names`` (default: all of them)."""
+        for name in self._optimizers if names is None else names:
+            optimizer = getattr(self, name + "_")
+            if step_fn is None:
+                optimizer.step()
+            else:
+                optimizer.step(step_fn)
+
+    def get_module(self, name: str = "module") -> torch.nn.Module:
+        """The initialised module ``name`` (``"module"`` for ``module_``) itself,
+        behind any wrapper a backend adds (DDP, DataParallel, ``torch.compile``)."""
+        module = getattr(self, name + "_")
+        while True:
+            if isinstance(module, _WRAPPERS):
+                module = module.module
+            elif hasattr(module, "_orig_mod"):
+                module = module._orig_mod
+            else:
+                return module
+
+    def agree_to_stop(self, stop: bool) -> bool:
+        """Whether training stops, given this process's decision ``stop``.
+
+        The package's callbacks call it at the same epochs in every process; one
+        process returns its decision, a data-parallel backend reduces it (any
+        process stopping stops all), so that every process leaves at the same epoch.
+        """
+        return bool(stop)
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TableDataset):

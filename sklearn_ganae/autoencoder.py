@@ -11,8 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer, atomic_fit
-from sklearn_ganae.nn import Autoencoder, Decoder, Encoder
-from sklearn_ganae.nn._modules import ACTIVATIONS
+from sklearn_ganae.nn import ACTIVATIONS, Autoencoder, Decoder, Encoder
 
 
 class AutoencoderTransformer(BaseTabularTransformer):
@@ -203,7 +202,8 @@ class AutoencoderTransformer(BaseTabularTransformer):
         self.warm_start = warm_start
 
     # --- the model ---------------------------------------------------------------------
-    def _build_module(self, layout, Z):
+    def _build_module(self, state):
+        layout = state.layout
         sizes = self._hidden_sizes()
         skip = self.init == "pca"
         common = dict(
@@ -216,7 +216,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
         decoder = Decoder(layout, self.n_components, sizes[::-1], **common)
         module = Autoencoder(encoder, decoder, corruption=self.corruption)
         if skip:
-            module.init_from_pca(*_pca(Z, self.n_components))
+            module.init_from_pca(*_pca(state.Z[state.train_rows], self.n_components))
         return module
 
     # --- estimator API -----------------------------------------------------------------
@@ -243,8 +243,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
         A fit that fails (an exception, divergence, Ctrl-C) leaves the estimator as it
         was before the call: fitted as before, or unfitted.
         """
-        self._fit_network(X)
-        return self
+        return self._fit(X)
 
     def transform(self, X):
         """Encode rows into latent codes.
@@ -260,7 +259,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
             Latent codes; float32 for float32 array input, float64 otherwise.
         """
         Z = self._encode_table(X)
-        codes = self._apply_batches(self.net_.module_.encode, Z)
+        codes = self._apply_batches(self._module().encode, Z)
         return codes.astype(_float_dtype(X), copy=False)
 
     def inverse_transform(self, X):
@@ -284,7 +283,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
                 f"inverse_transform expects codes with n_components={self.n_components} "
                 f"columns, got {codes.shape[1]}; pass the output of transform."
             )
-        decoded = self._apply_batches(self.net_.module_.decode, codes)
+        decoded = self._apply_batches(self._module().decode, codes)
         return self.encoder_.inverse_transform(decoded)
 
     def score_samples(self, X):
@@ -303,7 +302,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
         """
         Z = self._encode_table(X)
         loss = self.net_.criterion_
-        module = self.net_.module_
+        module = self._module()
         per_row = self._apply_batches(lambda z: loss(module(z), z, reduction="none"), Z)
         return -per_row.astype(np.float64)
 

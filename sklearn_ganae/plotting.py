@@ -139,7 +139,7 @@ def plot_quality_report(report, *, columns=None, max_columns: int = 9, figsize=N
     scores = report.column_shapes["score"].to_numpy()
     for k, j in enumerate(shown):
         ax = fig.add_subplot(grid[k // n_cols, k % n_cols])
-        _draw_marginal(ax, report._marginals[j], scores[j])
+        _draw_marginal(ax, report.marginals[j], scores[j])
         if k == 0:
             ax.legend(fontsize=7, loc="upper left")
     bottom = grid[n_rows, :].subgridspec(1, 3, width_ratios=[1, 3, 1])

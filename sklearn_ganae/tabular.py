@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -45,6 +44,14 @@ from sklearn_ganae._columns import (
     isin_sorted,
     resolve_column_roles,
 )
+from sklearn_ganae._layout import (
+    CATEGORICAL,
+    CONTINUOUS,
+    MISSING,
+    ColumnBlock,
+    TabularLayout,
+    draw_categories,
+)
 from sklearn_ganae._saving import PersistenceMixin
 
 __all__ = ["TabularEncoder", "TabularLayout", "ColumnBlock", "ColumnRoleWarning"]
@@ -53,10 +60,6 @@ __all__ = ["TabularEncoder", "TabularLayout", "ColumnBlock", "ColumnRoleWarning"
 class ColumnRoleWarning(UserWarning):
     """Warns that columns were inferred as identifiers or high-cardinality columns."""
 
-
-CONTINUOUS = "continuous"
-CATEGORICAL = "categorical"
-MISSING = "missing"
 
 _MODE_SUBSAMPLE = 5_000
 _MODE_MIN_WEIGHT = 0.005
@@ -80,90 +83,6 @@ def _select_mixture(x: np.ndarray, max_modes: int, seed: int) -> GaussianMixture
                 break
             best, best_bic = gm, bic
     return best
-
-
-@dataclass(frozen=True)
-class ColumnBlock:
-    """One block of adjacent output columns of a :class:`TabularEncoder`.
-
-    Attributes
-    ----------
-    kind : {"continuous", "categorical", "missing"}
-        ``"continuous"``: one normalised real value (a linear head, squared error).
-        ``"categorical"``: a one-hot group of ``width`` columns (a softmax head,
-        cross-entropy); category columns and the mode indicator of a multimodal
-        continuous column are of this kind. ``"missing"``: one 0/1 missing-value
-        indicator (a sigmoid head, binary cross-entropy).
-    column : int
-        Position of the source column in the encoder's input.
-    name : str
-        Name of the source column.
-    start, stop : int
-        The block occupies output columns ``start:stop``.
-    """
-
-    kind: str
-    column: int
-    name: str
-    start: int
-    stop: int
-
-    @property
-    def width(self) -> int:
-        """Number of output columns in the block."""
-        return self.stop - self.start
-
-    @property
-    def slice(self) -> slice:
-        """The block's columns as a slice of the encoded matrix."""
-        return slice(self.start, self.stop)
-
-
-class TabularLayout(tuple):
-    """The column blocks of an encoded table, in output order.
-
-    A tuple of :class:`ColumnBlock` with a few vectorised views that output heads and
-    losses need. Blocks are contiguous and cover ``range(n_features)``.
-    """
-
-    @property
-    def n_features(self) -> int:
-        """Width of the encoded matrix."""
-        return self[-1].stop if len(self) else 0
-
-    def blocks(self, kind: str) -> list[ColumnBlock]:
-        """The blocks of one kind, in output order.
-
-        Parameters
-        ----------
-        kind : {"continuous", "categorical", "missing"}
-            The kind of block to select.
-
-        Returns
-        -------
-        blocks : list of ColumnBlock
-        """
-        return [b for b in self if b.kind == kind]
-
-    def indices(self, kind: str) -> np.ndarray:
-        """Output column positions of all blocks of one kind, as an int64 array.
-
-        Parameters
-        ----------
-        kind : {"continuous", "categorical", "missing"}
-            The kind of block to select.
-
-        Returns
-        -------
-        indices : ndarray of int64
-        """
-        cols = [np.arange(b.start, b.stop) for b in self if b.kind == kind]
-        return np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-
-    def __repr__(self) -> str:
-        counts = {k: len(self.blocks(k)) for k in (CONTINUOUS, CATEGORICAL, MISSING)}
-        parts = ", ".join(f"{v} {k}" for k, v in counts.items())
-        return f"TabularLayout(n_features={self.n_features}: {parts} blocks)"
 
 
 # ----------------------------------------------------------------------------------
@@ -310,7 +229,7 @@ class _ContinuousCodec:
             x[v <= self.q_ends_[0]] = self.min_
             x[v >= self.q_ends_[1]] = self.max_
         else:
-            mode = _choose(block[:, 1 : 1 + self.n_modes], rng)
+            mode = draw_categories(block[:, 1 : 1 + self.n_modes], rng)
             x = v * self.stds_[mode] + self.means_[mode]
         if self.bounds == "auto":
             x = _into_tails(x, self.min_, self.max_, self.tails_)
@@ -437,7 +356,7 @@ class _CategoricalCodec:
                 block[empty] = np.where(rare, 0.0, 1.0)  # uniform over what may be drawn
                 if rare.all():
                     return np.full(len(block), np.nan, dtype=object)
-        idx = _choose(block, rng)
+        idx = draw_categories(block, rng)
         values = np.empty(len(idx), dtype=object)
         n_freq = len(self.categories_)
         is_freq = idx < n_freq
@@ -532,17 +451,6 @@ def _into_tails(x, low, high, tails):
         d = (x[above] - high) / spread
         out[above] = np.interp(_TAIL * d / (d + 1.0), _TAIL_LEVELS, high_q)
     return out
-
-
-def _choose(scores: np.ndarray, rng) -> np.ndarray:
-    """Argmax of each row, or a draw proportional to the row when ``rng`` is given."""
-    if rng is None or scores.shape[1] == 1:
-        return np.argmax(scores, axis=1)
-    p = np.clip(scores, 0, None).astype(np.float64)
-    total = p.sum(axis=1, keepdims=True)
-    p = np.where(total > 0, p / np.where(total > 0, total, 1), 1.0 / p.shape[1])
-    u = rng.random_sample((len(p), 1))
-    return np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), p.shape[1] - 1)
 
 
 def _sorted_order(values: np.ndarray) -> np.ndarray:
@@ -984,10 +892,25 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             The encoded table; see :attr:`layout_` for its blocks.
         """
         check_is_fitted(self)
-        return self._encode(self._check_input(X, reset=False))
+        return self.encode_rows(self._check_input(X, reset=False))
 
-    def _encode(self, X):
-        """Encode an already validated table (the estimators' entry point)."""
+    # --- the estimators' API ------------------------------------------------------
+    # The package's estimators validate a table once (``check_table``) and then use
+    # the methods below, which skip the encoder's own validation. They are public
+    # and documented so that no estimator reaches into the encoder's private state.
+
+    def encode_rows(self, X):
+        """Encode a table that the caller has already validated with ``check_table``.
+
+        Parameters
+        ----------
+        X : DataFrame or ndarray of shape (n_samples, n_features_in_)
+            Rows with the fitted columns (as returned by ``check_table``).
+
+        Returns
+        -------
+        Z : ndarray of float32, shape (n_samples, n_features_out_)
+        """
         if self._is_frame and not isinstance(X, pd.DataFrame):
             X = pd.DataFrame(X, columns=pd.Index(self._columns), copy=False)
         names = self._column_names(X.shape[1])
@@ -1025,15 +948,26 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             A DataFrame with the fitted column names, order and dtypes when a
             DataFrame was fitted, otherwise an array of the fitted dtype.
         """
-        return self._inverse(Z, random_state=None)
+        return self.decode_rows(Z, random_state=None)
 
-    def _inverse(self, Z, random_state=None):
+    def decode_rows(self, Z, random_state=None):
         """Decode ``Z``; draw categories and missingness when ``random_state`` is set.
 
-        With a random state, a categorical block is read as probabilities and its
-        category is drawn from them, the infrequent group is resolved to one of its
-        members in proportion to their training counts, and a missing indicator is a
+        Without a random state this is :meth:`inverse_transform`. With one, a
+        categorical block is read as probabilities and its category is drawn from
+        them, the infrequent group is resolved to one of its members in proportion
+        to their training counts, and a missing indicator is a
         Bernoulli probability, so sampled rows keep the learned rates.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_features_out_)
+            Encoded rows or network outputs in the encoder's layout.
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        X : DataFrame or ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
         Z = self._check_encoded(Z)
@@ -1044,12 +978,24 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             start += codec.width
         return self._assemble(columns, len(Z))
 
-    def _join_samples(self, parts, rng):
-        """Concatenate decoded batches of one sampling call.
+    def join_samples(self, parts, random_state):
+        """Concatenate the decoded batches of one sampling call.
 
         Identifiers are unique within one call, not only within one batch: with
         several batches, the identifier columns are drawn again for all the rows.
+
+        Parameters
+        ----------
+        parts : list of DataFrame or ndarray
+            Outputs of :meth:`decode_rows`, in order.
+        random_state : int, RandomState instance or None
+            Draws the identifiers of a multi-batch call.
+
+        Returns
+        -------
+        X : DataFrame or ndarray
         """
+        rng = random_state
         if isinstance(parts[0], pd.DataFrame):
             out = pd.concat(parts, ignore_index=True)
         else:
@@ -1137,6 +1083,59 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
                 f"{list(self._columns)}; pass the same columns in the same order."
             )
         return X
+
+    # the names the tests still use (removed once they call the public methods)
+    def _inverse(self, Z, random_state=None):
+        return self.decode_rows(Z, random_state=random_state)
+
+    def column_names(self) -> list[str]:
+        """The input columns' names as strings (``x0, x1, ...`` for an array)."""
+        check_is_fitted(self)
+        return self._column_names(self.n_features_in_)
+
+    def categories(self, column: int) -> list:
+        """The learnt categories of categorical input column ``column``, in the order
+        of its one-hot block (the infrequent group, if any, is not listed).
+
+        Parameters
+        ----------
+        column : int
+            Position of the column in the input.
+
+        Returns
+        -------
+        categories : list
+        """
+        codec = self._categorical_codec(column)
+        return list(codec.categories_)
+
+    def category_position(self, column: int, value) -> int:
+        """Position of ``value`` in the one-hot block of categorical column ``column``.
+
+        ``value`` is read as the encoder reads the column's values at fit (``None``,
+        ``pd.NA`` and ``NaT`` are the missing category). A value that is not one of
+        :meth:`categories` raises a ``ValueError`` naming the learnt categories.
+        """
+        codec = self._categorical_codec(column)
+        name = self._column_names(self.n_features_in_)[column]
+        (value,) = self._categorical_values(pd.Series([value], dtype=object), name)
+        for i, category in enumerate(codec.categories_):
+            if _same_value(category, value):
+                return i
+        categories = list(codec.categories_)
+        raise ValueError(
+            f"{value!r} is not one of the learnt categories {categories[:20]} of column "
+            f"{name!r}"
+            + (" (rare categories are grouped as infrequent)" if codec.has_infrequent else "")
+            + "."
+        )
+
+    def _categorical_codec(self, column):
+        check_is_fitted(self)
+        codec = self._codecs[column]
+        if not isinstance(codec, _CategoricalCodec):
+            raise ValueError(f"Column {column} is not categorical.")
+        return codec
 
     def _column_names(self, n_features):
         if hasattr(self, "feature_names_in_"):
@@ -1308,6 +1307,13 @@ def check_table(estimator, X, *, reset):
         raise ValueError(f"X has duplicated column names {dup}; rename them.")
     validate_data(estimator, X, reset=reset, skip_check_array=True)
     return X
+
+
+def _same_value(a, b) -> bool:
+    """Equality that takes two NaNs as the same value."""
+    if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
+        return True
+    return a == b
 
 
 def _column(X, j):

@@ -11,27 +11,20 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from sklearn_ganae._base import (
-    BaseTabularNN,
-    BaseTabularTransformer,
-    SamplingStreamMixin,
-    atomic_fit,
-    check_n_samples,
+from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer, atomic_fit
+from sklearn_ganae._generator import GeneratorMixin
+from sklearn_ganae._resampling import SAMPLING_STRATEGY_CONSTRAINT
+from sklearn_ganae._training import TableDataset, TabularNet
+from sklearn_ganae.nn import (
+    ACTIVATIONS,
+    LayoutIndex,
+    VariationalAutoencoder,
+    gaussian_kl,
+    negative_log_likelihood,
 )
-from sklearn_ganae._resampling import (
-    SAMPLING_STRATEGY_CONSTRAINT,
-    check_labels,
-    fit_classes,
-    fit_resample_conditional,
-    label_codes,
-)
-from sklearn_ganae._training import TabularNet, progress
-from sklearn_ganae.nn import VariationalAutoencoder, gaussian_kl, negative_log_likelihood
 from sklearn_ganae.nn._init_args import records_init_args
-from sklearn_ganae.nn._modules import ACTIVATIONS
 
 ACTIVE_UNIT_THRESHOLD = 0.01
-_SAMPLE_BATCH = 10_000
 _ELBO_DRAWS = 16
 _AUTO_COMPONENTS = 8  # n_components="auto": at most this many latent dimensions
 
@@ -46,8 +39,6 @@ class ELBOLoss(torch.nn.Module):
 
     def __init__(self, layout):
         super().__init__()
-        from sklearn_ganae.nn import LayoutIndex
-
         self.index = LayoutIndex(layout)
 
     def forward(self, output, x, log_scale):
@@ -75,7 +66,7 @@ class _VAENet(TabularNet):
         return self.beta * min(1.0, epoch / self.kl_warmup_epochs)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        module = self.module_
+        module = self.get_module()
         x = torch.as_tensor(X, device=y_pred[0].device)[:, : module.n_features]
         nll, kl = self.criterion_(y_pred, x, module.log_scale)
         prefix = "train" if training else "valid"
@@ -84,7 +75,7 @@ class _VAENet(TabularNet):
         return (nll + self.kl_weight() * kl).mean()
 
 
-class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
+class VAETransformer(GeneratorMixin, BaseTabularTransformer):
     """A beta-variational autoencoder for mixed-type tables.
 
     The table is encoded by a :class:`~sklearn_ganae.TabularEncoder`; an encoder
@@ -198,6 +189,11 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
     estimator's ``random_state`` at each call, so with an int it repeats its rows.
     A pickled model keeps its place in the stream.
 
+    :meth:`fit_resample` fits a model conditional on ``y`` whatever ``conditional``
+    says. A step of ``imblearn.pipeline.Pipeline`` may not have both ``transform``
+    and ``fit_resample``, so inside one use :class:`GANSampler` or
+    ``AEAugmenter(strategy="posterior")`` instead.
+
     :meth:`score_samples` estimates each row's ELBO with 16 posterior draws that
     reuse the same standard-normal noise for every row, seeded by the model, so a
     row's score does not depend on the other rows or on the call. It is a
@@ -293,21 +289,20 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
 
     _net_class = _VAENet
 
-    # --- the model ---------------------------------------------------------------------
-    def _check_params_against_data(self, layout):
+    # --- the model (the fit pipeline's hooks: see sklearn_ganae._base) ------------------
+    def _check_params_against_data(self, state):
         """Resolve ``n_components_`` ("auto": at most 8) and check it against the width."""
         if self.n_components == "auto":
-            self.n_components_ = min(_AUTO_COMPONENTS, layout.n_features)
+            self.n_components_ = min(_AUTO_COMPONENTS, state.layout.n_features)
         else:
-            super()._check_params_against_data(layout)
+            super()._check_params_against_data(state)
             self.n_components_ = int(self.n_components)
 
-    def _build_module(self, layout, Z):
-        sizes = self._hidden_sizes()
+    def _build_module(self, state):
         return VariationalAutoencoder(
-            layout,
+            state.layout,
             self.n_components_,
-            sizes,
+            self._hidden_sizes(),
             activation=self.activation,
             dropout=self.dropout,
             batch_norm=self.batch_norm,
@@ -315,14 +310,13 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
             learn_scale=self.learn_scale,
         )
 
-    def _build_criterion(self, layout):
-        return ELBOLoss(layout)
+    def _build_criterion(self, state):
+        return ELBOLoss(state.layout)
 
-    def _make_net(self, layout, device, Z):
-        net = super()._make_net(layout, device, Z)
-        net.beta = self.beta
-        net.kl_warmup_epochs = self.kl_warmup_epochs
-        return net
+    def _net_kwargs(self, state, module, criterion):
+        kwargs = super()._net_kwargs(state, module, criterion)
+        kwargs.update(beta=self.beta, kl_warmup_epochs=self.kl_warmup_epochs)
+        return kwargs
 
     def _extra_callbacks(self):
         callbacks = [
@@ -336,19 +330,20 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
             ]
         return callbacks
 
-    def _training_data(self, Z, y):
+    def _training_data(self, state, rows):
+        codes = None if state.codes is None else state.codes[rows]
+        return TableDataset(self._with_classes(state.Z[rows], codes), device=state.device)
+
+    def _after_fit(self, state):
+        with torch.no_grad():
+            means = self._posterior_means(self._with_classes(state.Z, state.codes))
+        self.n_active_components_ = int(np.sum(means.var(axis=0) > ACTIVE_UNIT_THRESHOLD))
+
+    def _with_classes(self, Z, codes):
+        """Encoded rows followed by the one-hot classes of a conditional model."""
         if self.classes_ is None:
             return Z
-        return np.hstack([Z, self._one_hot(y)])
-
-    def _one_hot(self, y):
-        """One-hot of labels that are values of ``classes_``."""
-        return self._one_hot_codes(np.searchsorted(self.classes_, y))
-
-    def _one_hot_codes(self, codes):
-        out = np.zeros((len(codes), len(self.classes_)), dtype=np.float32)
-        out[np.arange(len(codes)), codes] = 1.0
-        return out
+        return np.hstack([Z, self._one_hot_codes(codes)])
 
     # --- fitting -----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -373,68 +368,18 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         """
         if self.conditional and y is None:
             raise ValueError("conditional=True needs the class labels: fit(X, y).")
-        self._fit(X, y if self.conditional else None)
-        return self
-
-    def _fit(self, X, y):
-        warm = self.warm_start and hasattr(self, "net_")
-        y, self.classes_, self.class_prior_ = fit_classes(
-            y, X, warm, getattr(self, "classes_", None)
-        )
-        Z = self._fit_network(X, y)
-        with torch.no_grad():
-            means = self._posterior_means(self._training_data(Z, y))
-        self.n_active_components_ = int(np.sum(means.var(axis=0) > ACTIVE_UNIT_THRESHOLD))
-        self._sample_calls_ = 0  # the sampling stream starts anew with each fit
-        return self
-
-    @atomic_fit
-    def fit_resample(self, X, y):
-        """Fit a conditional VAE on ``(X, y)`` and add generated rows per class.
-
-        Whatever ``conditional`` says, the model fitted here is conditional on ``y``.
-        A step of ``imblearn.pipeline.Pipeline`` may not have both ``transform`` and
-        ``fit_resample``, so inside one use :class:`GANSampler` or
-        ``AEAugmenter(strategy="posterior")`` instead.
-
-        The number of rows added per class follows ``sampling_strategy``
-        (imbalanced-learn's forms); the rows come back in ``X``'s schema. They are
-        the first call of the fitted model's sampling stream (see Notes), so a seeded
-        model gives the same rows at each ``fit_resample``. The outputs are new
-        objects, also when no row is added; ``X`` and ``y`` are not modified.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels, one per row (a single column is accepted).
-
-        Returns
-        -------
-        X_resampled : DataFrame or ndarray
-            ``X`` followed by the generated rows.
-        y_resampled : Series or ndarray
-            ``y`` followed by their labels.
-        """
-        return fit_resample_conditional(self, X, y)
+        return self._fit(X, y if self.conditional else None)
 
     # --- inference ---------------------------------------------------------------------
     def _posterior_means(self, data):
-        module = self.net_.module_
+        module = self._module()
         return self._apply_batches(lambda x: module.posterior(x)[0], data)
 
-    def _conditions(self, y, n):
-        if self.classes_ is None:
-            if y is not None:
-                raise ValueError(
-                    "This VAETransformer was fitted without y; passing y needs a model "
-                    "fitted with class labels: fit(X, y)."
-                )
+    def _conditions(self, codes, n):
+        """The decoder's condition columns for class positions ``codes`` (or None)."""
+        if codes is None:
             return np.zeros((n, 0), dtype=np.float32)
-        return self._one_hot_codes(label_codes(self.classes_, y, n))
-
-    def _check_labels(self, y, n):
-        return check_labels(self.classes_, y, n)
+        return self._one_hot_codes(codes)
 
     def transform(self, X, y=None):
         """Posterior means of the rows' codes.
@@ -470,7 +415,7 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
             The posterior's standard deviation per code dimension.
         """
         data = self._conditioned_rows(X, y, "posterior")
-        module = self.net_.module_
+        module = self._module()
         out = self._apply_batches(lambda x: torch.cat(module.posterior(x), dim=1), data)
         mean, log_var = np.split(out.astype(np.float64), 2, axis=1)
         return mean, np.exp(0.5 * log_var)
@@ -482,8 +427,8 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
             raise ValueError(
                 f"This VAETransformer is conditional (fitted with y); pass {method}(X, y)."
             )
-        labels = None if self.classes_ is None else self._check_labels(y, len(Z))
-        return self._training_data(Z, labels)
+        codes = None if self.classes_ is None else self._class_codes(y, len(Z))
+        return self._with_classes(Z, codes)
 
     def fit_transform(self, X, y=None):
         """Fit, then return the posterior means of ``X`` (given ``y`` if conditional).
@@ -530,14 +475,17 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
                 f"inverse_transform expects codes with n_components={self.n_components_} "
                 f"columns, got {codes.shape[1]}."
             )
-        conditions = self._conditions(y, len(codes))
+        conditions = self._conditions(self._class_codes(y, len(codes)), len(codes))
         if not stochastic:
-            return self._decode(codes, conditions, None)
+            return self.encoder_.inverse_transform(self._decoded(codes, conditions, None))
         with self._sampling_rng(random_state) as rng:
-            return self._decode(codes, conditions, rng)
+            values = self._decoded(codes, conditions, rng)
+            return self.encoder_.decode_rows(values, random_state=rng)
 
-    def _decode(self, codes, conditions, rng):
-        module = self.net_.module_
+    def _decoded(self, codes, conditions, rng):
+        """The decoder's output for latent ``codes``, in the encoder's layout; with
+        ``rng``, continuous values get the likelihood's Gaussian noise."""
+        module = self._module()
         data = np.hstack([codes, conditions]).astype(np.float32)
         k = self.n_components_
 
@@ -546,55 +494,16 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
             return module.decoder.activate(raw)
 
         values = self._apply_batches(decode, data)
-        if rng is None:
-            return self.encoder_.inverse_transform(values)
         cont = module.decoder.index.continuous.cpu().numpy()
-        if cont.size:
+        if rng is not None and cont.size:
             scale = np.exp(module.log_scale.detach().cpu().numpy())
             values[:, cont] += rng.standard_normal((len(values), cont.size)) * scale
-        return self.encoder_._inverse(values, random_state=rng)
+        return values
 
-    def sample(self, n_samples, *, y=None, random_state=None):
-        """Generate new rows: codes from the prior, decoded with the likelihood's noise.
-
-        Parameters
-        ----------
-        n_samples : int
-            Number of rows, at least 1 (a bool is not accepted).
-        y : scalar, array-like of shape (n_samples,) or None, default=None
-            Classes of the rows (conditional models only), each one of
-            ``classes_`` exactly (``'1'`` is not class ``1``). ``None`` draws classes
-            with their training frequencies.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draw: the same seed gives the same rows. ``None`` continues the
-            model's sampling stream, so successive calls give new rows, reproducibly
-            from the model's seed (:meth:`reset_sampling` rewinds it; see Notes).
-
-        Returns
-        -------
-        rows : DataFrame or ndarray of shape (n_samples, n_features_in_)
-            In the fitted table's schema.
-        """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
-        conditions = None  # a conditional model without y: classes drawn below
-        if self.classes_ is None or y is not None:
-            conditions = self._conditions(y, n_samples)  # checked before any draw
-        many = self.verbose and n_samples > _SAMPLE_BATCH
-        with (
-            self._sampling_rng(random_state) as rng,
-            progress(many, "sampling", n_samples, "row") as bar,
-        ):
-            if conditions is None:  # classes at their training frequencies
-                codes = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
-                conditions = self._one_hot_codes(codes)
-            parts = []
-            for start in range(0, n_samples, _SAMPLE_BATCH):
-                n = min(_SAMPLE_BATCH, n_samples - start)
-                codes = rng.standard_normal((n, self.n_components_)).astype(np.float32)
-                parts.append(self._decode(codes, conditions[start : start + n], rng))
-                bar.update(n)
-        return self.encoder_._join_samples(parts, rng)
+    def _sample_encoded(self, n, codes, rng, target):
+        """Codes from the prior, decoded with the likelihood's noise."""
+        latent = rng.standard_normal((n, self.n_components_)).astype(np.float32)
+        return self._decoded(latent, self._conditions(codes, n), rng)
 
     def score_samples(self, X, y=None):
         """Evidence lower bound of each row, in nats (higher: more likely).
@@ -610,7 +519,7 @@ class VAETransformer(SamplingStreamMixin, BaseTabularTransformer):
         elbo : ndarray of shape (n_samples,)
         """
         data = self._conditioned_rows(X, y, "score_samples")
-        module = self.net_.module_
+        module = self._module()
         index = self.net_.criterion_.index
         # the same standard-normal draws for every row: each row's estimate does not
         # depend on which rows it is scored with, and repeated calls agree

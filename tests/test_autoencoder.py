@@ -19,7 +19,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
 from sklearn_ganae import AutoencoderTransformer, TabularEncoder
-from sklearn_ganae.datasets import load_penguins
+from sklearn_ganae._base import FitState
 
 FAST = dict(hidden_layer_sizes=(16,), max_epochs=5, batch_size=32, random_state=0)
 
@@ -34,13 +34,8 @@ def circle():
 
 
 @pytest.fixture(scope="module")
-def penguins():
-    return load_penguins()
-
-
-@pytest.fixture(scope="module")
-def fitted_penguins(penguins):
-    return AutoencoderTransformer(**{**FAST, "max_epochs": 30}).fit(penguins)
+def fitted_penguins(penguins_table):
+    return AutoencoderTransformer(**{**FAST, "max_epochs": 30}).fit(penguins_table)
 
 
 # --- quality -------------------------------------------------------------------------
@@ -87,7 +82,7 @@ def test_loss_decreases_and_history_is_recorded():
 def test_pca_init_starts_at_pcas_solution_and_improves_on_it(circle):
     ae = AutoencoderTransformer(n_components=1, max_epochs=60, random_state=0).fit(circle)
     Z = ae.encoder_.transform(circle)
-    untrained = ae._build_module(ae.encoder_.layout_, Z).eval()
+    untrained = ae._build_module(FitState(X=circle, Z=Z, layout=ae.encoder_.layout_)).eval()
     with torch.no_grad():
         rec = untrained.decode(untrained.encode(torch.as_tensor(Z))).numpy()
     pca = PCA(1).fit(Z)
@@ -191,27 +186,7 @@ def test_clone_is_unfitted_with_same_params(fitted_penguins):
 
 
 # --- training options -----------------------------------------------------------------------
-
-
-def test_early_stopping_stops_and_restores_best():
-    X, _ = load_iris(return_X_y=True)
-    ae = AutoencoderTransformer(
-        max_epochs=500,
-        early_stopping=True,
-        n_iter_no_change=3,
-        learning_rate=0.05,
-        random_state=0,
-    ).fit(X)
-    assert ae.n_iter_ < 500
-    assert len(ae.validation_loss_curve_) == ae.n_iter_
-    best = min(ae.validation_loss_curve_)
-    assert ae.validation_loss_curve_[-1] > best
-    # the weights in use are the best epoch's, not the last one's
-    stopper = dict(ae.net_.callbacks_)["early_stopping"]
-    restored = ae.net_.module_.state_dict()
-    assert stopper.best_model_weights_.keys() == restored.keys()
-    for name, tensor in stopper.best_model_weights_.items():
-        assert torch.equal(tensor, restored[name])
+# (early stopping, divergence and devices on every estimator: tests/test_training.py)
 
 
 def test_warm_start_continues_training():
@@ -242,13 +217,6 @@ def test_verbose_prints_to_stderr_only_when_asked(capsys):
     assert "train_loss" in captured.err
 
 
-def test_diverging_loss_stops_with_a_clear_error():
-    X, _ = load_iris(return_X_y=True)
-    ae = AutoencoderTransformer(**{**FAST, "learning_rate": 1e30, "max_epochs": 50})
-    with pytest.raises(FloatingPointError, match="learning_rate"):
-        ae.fit(X * 1e3)
-
-
 def test_denoising_and_dropout_options_train():
     X, _ = load_iris(return_X_y=True)
     ae = AutoencoderTransformer(
@@ -257,15 +225,6 @@ def test_denoising_and_dropout_options_train():
     assert np.isfinite(ae.transform(X)).all()
     # eval mode: corruption and dropout are off, so transform is deterministic
     assert np.array_equal(ae.transform(X), ae.transform(X))
-
-
-def test_device_resolution():
-    X, _ = load_iris(return_X_y=True)
-    ae = AutoencoderTransformer(**{**FAST, "device": "auto"}).fit(X)
-    assert ae.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="no CUDA device"):
-            AutoencoderTransformer(**{**FAST, "device": "cuda"}).fit(X)
 
 
 # --- bad input ----------------------------------------------------------------------------

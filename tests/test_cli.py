@@ -18,7 +18,6 @@ import sklearn_ganae.__main__ as cli
 from sklearn_ganae import GANSampler, TabularEncoder, VAETransformer
 from sklearn_ganae.__main__ import main
 from sklearn_ganae._demo import run_demo
-from sklearn_ganae.datasets import load_penguins
 
 FAST = ["--epochs", "2", "--no-report"]
 
@@ -287,9 +286,9 @@ def test_synthesize_unreadable_input(tmp_path, capsys):
     assert not os.path.exists(out)
 
 
-def test_synthesize_parquet_round_trip(tmp_path, capsys):
+def test_synthesize_parquet_round_trip(tmp_path, capsys, penguins):
     pytest.importorskip("pyarrow")
-    df = load_penguins()
+    df = penguins
     src = tmp_path / "penguins.parquet"
     df.to_parquet(src, index=False)
     for name in ("synthetic.parquet", "synthetic.pq"):
@@ -485,10 +484,10 @@ def test_write_atomically_without_hard_links(tmp_path, monkeypatch):
 # --- report -------------------------------------------------------------------------
 
 
-def test_report_prints_and_plots(penguins_csv, tmp_path, capsys):
+def test_report_prints_and_plots(penguins_csv, tmp_path, capsys, penguins):
     pytest.importorskip("matplotlib")
     synthetic = tmp_path / "synthetic.csv"
-    load_penguins().sample(100, random_state=0).to_csv(synthetic, index=False)
+    penguins.sample(100, random_state=0).to_csv(synthetic, index=False)
     fig = tmp_path / "report.png"
     argv = ["report", str(penguins_csv), str(synthetic), "--no-detection", "--plot", str(fig)]
     assert main(argv) == 0

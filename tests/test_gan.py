@@ -14,9 +14,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import KNeighborsClassifier
 
 from sklearn_ganae import GANSampler
-from sklearn_ganae._gan_training import ConditionSpec, GANBatchIterator, GANData
 from sklearn_ganae._resampling import oversampling_counts
-from sklearn_ganae.datasets import load_penguins
+from sklearn_ganae.gan._training import ConditionSpec, GANBatchIterator, GANData
 from sklearn_ganae.metrics import column_shapes
 
 FAST = dict(
@@ -30,13 +29,8 @@ FAST = dict(
 
 
 @pytest.fixture(scope="module")
-def penguins():
-    return load_penguins()
-
-
-@pytest.fixture(scope="module")
-def gan(penguins):
-    return GANSampler(**{**FAST, "max_epochs": 150}).fit(penguins)
+def gan(penguins_table):
+    return GANSampler(**{**FAST, "max_epochs": 150}).fit(penguins_table)
 
 
 @pytest.fixture(scope="module")
@@ -233,8 +227,9 @@ def test_early_stopping_scores_held_out_rows_and_keeps_no_rows(penguins):
     assert len(checks) >= 2 and all(0.0 <= a <= 1.0 for a in checks)
     stopper = dict(gan.net_.callbacks_)["detection_early_stopping"]
     assert stopper.best_score_ >= 0.5  # an AUC below 0.5 counts as 0.5
-    assert stopper.valid is None and stopper.best_state_ is None  # no rows, no copies
-    assert gan._valid_part is None and gan._fit_rows is None
+    assert stopper.best_state_ is None  # no copies
+    # no held-out rows are kept: skorch's validation set is dropped after training
+    assert not hasattr(stopper, "valid") and gan.net_.train_split is None
 
 
 def test_early_stopping_needs_enough_held_out_rows(penguins):
@@ -246,7 +241,7 @@ def test_early_stopping_needs_enough_held_out_rows(penguins):
 
 def _scripted_detection(monkeypatch, aucs):
     """Make the detection check return ``aucs`` in turn; record the generator's state."""
-    from sklearn_ganae import _gan_training
+    from sklearn_ganae.gan import _early_stopping as _gan_training
 
     script, states = iter(aucs), []
     original = _gan_training.DetectionEarlyStopping.on_epoch_end

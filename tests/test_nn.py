@@ -434,7 +434,7 @@ def test_block_logsumexp_matches_per_block_reference(fitted, scale):
 
 
 def test_relaxed_activate_matches_activate_and_samples_at_the_right_rates(fitted):
-    from sklearn_ganae.nn._gan import relaxed_activate
+    from sklearn_ganae.gan._modules import relaxed_activate
 
     enc, _ = fitted
     index = LayoutIndex(enc.layout_)
@@ -461,7 +461,7 @@ def test_relaxed_activate_matches_activate_and_samples_at_the_right_rates(fitted
 
 
 def test_discriminator_packs_rows_and_penalty_is_finite():
-    from sklearn_ganae.nn._gan import Discriminator, gradient_penalty
+    from sklearn_ganae.gan._modules import Discriminator, gradient_penalty
 
     disc = Discriminator(5, 3, (8, 16), pac=4)
     x, c = torch.randn(12, 5), torch.eye(3)[torch.arange(12) % 3]

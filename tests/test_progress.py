@@ -12,8 +12,8 @@ import pytest
 from tqdm import tqdm
 
 from sklearn_ganae import AEAugmenter, AutoencoderTransformer, GANSampler, VAETransformer
-from sklearn_ganae._gan_training import DetectionEarlyStopping
 from sklearn_ganae._training import NonFiniteLossGuard, StopTraining
+from sklearn_ganae.gan._early_stopping import DetectionEarlyStopping
 
 LINE = re.compile(r"^(pretraining|training|sampling): (\d+)/(\d+) (epochs|rows)\b")
 

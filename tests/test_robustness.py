@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _params import AE, GAN, VAE
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import NotFittedError
@@ -32,7 +33,6 @@ from sklearn_ganae import (
     VAETransformer,
 )
 from sklearn_ganae._base import BaseTabularNN
-from sklearn_ganae._gan_training import GANNet
 from sklearn_ganae._resampling import label_codes
 from sklearn_ganae._training import (
     EarlyStopping,
@@ -41,33 +41,15 @@ from sklearn_ganae._training import (
     TabularNet,
     TensorBatchIterator,
 )
-from sklearn_ganae.datasets import load_penguins
+from sklearn_ganae.gan._training import GANNet
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-AE = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=4, batch_size=32, random_state=0)
-VAE = dict(n_components=2, hidden_layer_sizes=(8,), max_epochs=4, batch_size=32, random_state=0)
-GAN = dict(
-    noise_dim=4,
-    code_dim=4,
-    generator_layer_sizes=(8,),
-    discriminator_layer_sizes=(8, 8),
-    pac=2,
-    batch_size=20,
-    max_epochs=4,
-    pretrain_epochs=3,
-    random_state=0,
-)
 
-
-@pytest.fixture(scope="module")
-def penguins():
-    return load_penguins().iloc[::3].reset_index(drop=True)  # 115 rows, mixed types
-
-
-@pytest.fixture(scope="module")
-def Xy(penguins):
-    return penguins.drop(columns="species"), penguins["species"]
+@pytest.fixture
+def Xy(small_penguins):
+    """Every third penguin (115 rows, mixed types): features and species."""
+    return small_penguins.drop(columns="species"), small_penguins["species"]
 
 
 class Boom(RuntimeError):
@@ -199,13 +181,13 @@ def test_ctrl_c_during_gan_pretraining_propagates(Xy, monkeypatch):
 
 def test_ctrl_c_during_the_gans_detection_check_propagates(Xy, monkeypatch):
     X, _ = Xy
-    monkeypatch.setattr("sklearn_ganae._gan_training.MIN_DETECTION_ROWS", 5)  # a small table
+    monkeypatch.setattr("sklearn_ganae.gan._early_stopping.MIN_DETECTION_ROWS", 5)  # a small table
     gan = GANSampler(**{**GAN, "early_stopping": True, "validation_interval": 1})
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sklearn_ganae._gan_training.detection_auc", interrupted)
+    monkeypatch.setattr("sklearn_ganae.gan._early_stopping.detection_auc", interrupted)
     with pytest.raises(KeyboardInterrupt):
         gan.fit(X)
     assert not hasattr(gan, "net_")
@@ -226,9 +208,9 @@ def test_ctrl_c_during_an_early_stopping_check_propagates(Xy, monkeypatch):
 
 def test_gan_early_stopping_stops_without_keyboard_interrupt(Xy, monkeypatch):
     X, _ = Xy
-    monkeypatch.setattr("sklearn_ganae._gan_training.MIN_DETECTION_ROWS", 5)  # a small table
+    monkeypatch.setattr("sklearn_ganae.gan._early_stopping.MIN_DETECTION_ROWS", 5)  # a small table
     # a detection AUC that never improves: the second check stops training
-    monkeypatch.setattr("sklearn_ganae._gan_training.detection_auc", lambda *a, **k: 0.9)
+    monkeypatch.setattr("sklearn_ganae.gan._early_stopping.detection_auc", lambda *a, **k: 0.9)
     gan = GANSampler(
         **{
             **GAN,
@@ -271,6 +253,9 @@ def test_early_stopping_callback_raises_its_own_exception():
             self.history.new_epoch()
             self.history.record("epoch", len(self.history))
             self.history.record("valid_loss", loss)
+
+        def agree_to_stop(self, stop):  # one process: its own decision
+            return stop
 
     net = Net()
     stop = EarlyStopping(monitor="valid_loss", patience=1)
@@ -339,15 +324,16 @@ def test_failed_gan_refit_keeps_classes_and_autoencoder(Xy, monkeypatch):
     pd.testing.assert_frame_equal(gan.sample(30, y="Gentoo", random_state=0), rows)
 
 
-def test_diverging_refit_keeps_the_previous_model(Xy):
-    X, _ = Xy
-    ae = AutoencoderTransformer(**AE).fit(X)
-    before, codes = _state(ae), ae.transform(X)
-    ae.set_params(learning_rate=1e30, max_epochs=50)
+@pytest.mark.parametrize("name", ["autoencoder", "vae", "gan"])
+def test_diverging_refit_keeps_the_previous_model(name, Xy):
+    X, y = Xy
+    est = ESTIMATORS[name]().fit(X)
+    before, output = _state(est), _output(est, X, y)
+    est.set_params(learning_rate=1e30, max_epochs=50)
     with pytest.raises(FloatingPointError, match="learning_rate"):
-        ae.fit(X.select_dtypes("number").fillna(0) * 1e3)
-    assert _state(ae) == before
-    np.testing.assert_array_equal(ae.transform(X), codes)
+        est.fit(X.select_dtypes("number").fillna(0) * 1e3)
+    assert _state(est) == before
+    _assert_same_output(output, _output(est, X, y))
 
 
 def test_failed_augmented_classifier_fit_keeps_its_state(Xy, monkeypatch):
@@ -429,7 +415,7 @@ def test_a_failed_sample_call_does_not_advance_the_stream(cls, params, Xy, monke
         model.sample(True)
     with pytest.raises(KeyboardInterrupt):
         with monkeypatch.context() as m:
-            m.setattr(model.encoder_, "_inverse", _raise_keyboard_interrupt)
+            m.setattr(model.encoder_, "decode_rows", _raise_keyboard_interrupt)
             model.sample(10)
     pd.testing.assert_frame_equal(model.sample(10), first)
 

@@ -14,24 +14,18 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_ganae import VAETransformer
 from sklearn_ganae._resampling import oversampling_counts
-from sklearn_ganae.datasets import load_penguins
 
 FAST = dict(n_components=4, hidden_layer_sizes=(32,), max_epochs=60, random_state=0)
 
 
 @pytest.fixture(scope="module")
-def penguins():
-    return load_penguins()
+def vae(penguins_table):
+    return VAETransformer(**{**FAST, "max_epochs": 150}).fit(penguins_table)
 
 
 @pytest.fixture(scope="module")
-def vae(penguins):
-    return VAETransformer(**{**FAST, "max_epochs": 150}).fit(penguins)
-
-
-@pytest.fixture(scope="module")
-def cvae(penguins):
-    X, y = penguins.drop(columns="species"), penguins["species"]
+def cvae(penguins_table):
+    X, y = penguins_table.drop(columns="species"), penguins_table["species"]
     return VAETransformer(**{**FAST, "max_epochs": 150, "conditional": True}).fit(X, y)
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from sklearn_ganae._layout import CATEGORICAL, CONTINUOUS, MISSING
 from sklearn_ganae.nn._init_args import records_init_args
-from sklearn_ganae.tabular import CATEGORICAL, CONTINUOUS, MISSING
 
 
 @records_init_args

@@ -16,9 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from sklearn_ganae.nn import MLP, Decoder, Encoder, LayoutIndex
 from sklearn_ganae.nn._init_args import records_init_args
-from sklearn_ganae.nn._layout import LayoutIndex
-from sklearn_ganae.nn._modules import MLP, Decoder, Encoder
 
 
 def relaxed_activate(
@@ -33,25 +32,24 @@ def relaxed_activate(
     logits or, with ``tau``, a Gumbel-softmax sample at that temperature (a relaxed
     one-hot draw); each missing indicator becomes a sigmoid or, with ``tau``, a
     relaxed Bernoulli draw. Every step is a dense whole-batch operation (no gather
-    and no scatter in the backward pass).
+    and no scatter in the backward pass). Without ``tau`` (sampling, no gradient)
+    this is :meth:`LayoutIndex.activate`.
     """
+    if tau is None:
+        return index.activate(logits)
     out = logits
     if index.missing.numel():
         is_missing = torch.zeros(
             logits.shape[1], dtype=torch.bool, device=logits.device
         ).index_fill_(0, index.missing, True)
-        scores = logits
-        if tau is not None:
-            u = torch.rand(logits.shape, device=logits.device, generator=generator)
-            u = u.clamp(1e-6, 1 - 1e-6)
-            scores = (logits + torch.log(u) - torch.log1p(-u)) / tau
+        u = torch.rand(logits.shape, device=logits.device, generator=generator)
+        u = u.clamp(1e-6, 1 - 1e-6)
+        scores = (logits + torch.log(u) - torch.log1p(-u)) / tau
         out = torch.where(is_missing, torch.sigmoid(scores), out)
     if index.n_categorical:
-        scores = logits
-        if tau is not None:
-            u = torch.rand(logits.shape, device=logits.device, generator=generator)
-            gumbel = -torch.log(-torch.log(u.clamp(1e-10, 1.0 - 1e-7)))
-            scores = (logits + gumbel) / tau
+        u = torch.rand(logits.shape, device=logits.device, generator=generator)
+        gumbel = -torch.log(-torch.log(u.clamp(1e-10, 1.0 - 1e-7)))
+        scores = (logits + gumbel) / tau
         member = index.cat_member.to(logits.dtype)
         with torch.no_grad():
             shift = index.padded(scores, float("-inf")).amax(dim=-1) @ member.T

@@ -1,4 +1,5 @@
-"""Behaviour of AEAugmenter and AugmentedClassifier: counts, schema, strategies, bad input."""
+"""AEAugmenter: counts per class, label types, the strategies, the estimator contract,
+bad input."""
 
 import pickle
 import warnings
@@ -8,15 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import make_blobs
 from sklearn.decomposition import PCA
 from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import NearestNeighbors
-from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_ganae import (
@@ -25,43 +24,6 @@ from sklearn_ganae import (
     AutoencoderTransformer,
     VAETransformer,
 )
-from sklearn_ganae.datasets import load_penguins
-
-TINY = dict(hidden_layer_sizes=(16,), max_epochs=5, batch_size=64, random_state=0)
-
-
-def _imbalanced_blobs(n_major=120, n_minor=30, n_third=0, seed=0, spread=1.0):
-    """Well-separated Gaussian classes in 4-D: 0 is the majority."""
-    centers = [[0, 0, 0, 0], [6, 6, 0, 0], [0, 6, 6, 0]][: 2 + bool(n_third)]
-    sizes = [n_major, n_minor] + ([n_third] if n_third else [])
-    X, y = make_blobs(
-        n_samples=sizes, centers=centers, cluster_std=spread, n_features=4, random_state=seed
-    )
-    return X, y
-
-
-@pytest.fixture(scope="module")
-def blobs():
-    return _imbalanced_blobs(n_third=15)
-
-
-@pytest.fixture(scope="module")
-def blobs_ae(blobs):
-    X, _ = blobs
-    return AutoencoderTransformer(n_components=3, **{**TINY, "max_epochs": 60}).fit(X)
-
-
-@pytest.fixture(scope="module")
-def penguins():
-    df = load_penguins()
-    return df.drop(columns="species"), df["species"]
-
-
-@pytest.fixture(scope="module")
-def penguins_ae(penguins):
-    X, _ = penguins
-    return AutoencoderTransformer(n_components=4, **{**TINY, "max_epochs": 40}).fit(X)
-
 
 # --- counts -----------------------------------------------------------------------------
 
@@ -93,9 +55,9 @@ def test_counts_match_imbalanced_learn(blobs, blobs_ae, strategy):
     np.testing.assert_array_equal(y_res[: len(y)], y)
 
 
-def test_float_ratio_on_a_binary_target_matches_imbalanced_learn(blobs_ae):
+def test_float_ratio_on_a_binary_target_matches_imbalanced_learn(blobs_ae, imbalanced_blobs):
     imblearn = pytest.importorskip("imblearn.over_sampling")
-    X, y = _imbalanced_blobs()
+    X, y = imbalanced_blobs()
     _, y_res = AEAugmenter(blobs_ae, prefit=True, sampling_strategy=0.6).fit_resample(X, y)
     _, y_ros = imblearn.RandomOverSampler(sampling_strategy=0.6).fit_resample(X, y)
     assert Counter(y_res) == Counter(y_ros) == {0: 120, 1: 72}
@@ -124,92 +86,14 @@ def test_augmentation_factor_scales_the_target_sizes(blobs, blobs_ae):
     assert Counter(y_res) == {0: 120, 1: 120, 2: 120}
 
 
-def test_nothing_to_add_returns_the_input(blobs_ae):
-    X, y = _imbalanced_blobs(n_major=30, n_minor=30)
+def test_nothing_to_add_returns_the_input(blobs_ae, imbalanced_blobs):
+    X, y = imbalanced_blobs(n_major=30, n_minor=30)
     X_res, y_res = AEAugmenter(blobs_ae, prefit=True).fit_resample(X, y)
     np.testing.assert_array_equal(X_res, X)
     np.testing.assert_array_equal(y_res, y)
 
 
-# --- schema and label types -------------------------------------------------------------
-
-
-def test_mixed_dataframe_keeps_its_schema(penguins, penguins_ae):
-    X, y = penguins
-    X_res, y_res = AEAugmenter(penguins_ae, prefit=True, random_state=0).fit_resample(X, y)
-    assert isinstance(X_res, pd.DataFrame) and isinstance(y_res, pd.Series)
-    assert list(X_res.columns) == list(X.columns)
-    assert list(X_res.dtypes) == list(X.dtypes)  # category, float64, Int64
-    for col in ["island", "sex"]:
-        assert list(X_res[col].cat.categories) == list(X[col].cat.categories)
-    assert y_res.name == "species" and y_res.dtype == y.dtype
-    assert y_res.value_counts().to_dict() == {"Adelie": 152, "Gentoo": 152, "Chinstrap": 152}
-    pd.testing.assert_frame_equal(X_res.iloc[: len(X)], X)  # NaN and all, untouched
-    pd.testing.assert_series_equal(y_res.iloc[: len(y)], y)
-    assert X_res.index.equals(pd.RangeIndex(len(X_res)))
-    new = X_res.iloc[len(X) :]
-    assert new["island"].notna().all()
-    for col in ["bill_length_mm", "body_mass_g"]:  # the encoder clips to the training range
-        assert X[col].min() <= new[col].min() and new[col].max() <= X[col].max()
-    assert (new["body_mass_g"].dropna() % 1 == 0).all()
-
-
-@pytest.mark.parametrize("decode", ["residual", "direct"])
-def test_boolean_object_string_and_integer_columns_round_trip(decode):
-    rng = np.random.RandomState(0)
-    n = 90
-    X = pd.DataFrame(
-        {
-            "flag": rng.rand(n) > 0.5,
-            "name": rng.choice(["a", "b", "c"], n).astype(object),
-            "code": pd.array(rng.choice(["x", "y"], n), dtype="string"),
-            "count": rng.randint(0, 10, n),
-            "value": rng.randn(n).astype(np.float32),
-            "level": pd.array(np.where(rng.rand(n) < 0.2, None, rng.randint(0, 5, n)), "Int64"),
-        }
-    )
-    y = np.repeat(["no", "yes"], [70, 20])
-    ae = AutoencoderTransformer(n_components=3, **TINY)
-    X_res, y_res = AEAugmenter(ae, decode=decode, random_state=0).fit_resample(X, y)
-    new = X_res.iloc[n:]
-    assert len(new) == 50 and list(X_res.dtypes) == list(X.dtypes)
-    assert set(new["name"]) <= {"a", "b", "c"} and set(new["code"]) <= {"x", "y"}
-    assert new["count"].between(0, 9).all()
-    assert new["level"].dropna().between(0, 4).all()
-    # a linear "autoencoder" fitted on a DataFrame returns arrays; rows still fit X
-    Xn = X[["count", "value"]].astype(float)
-    X_pca, _ = AEAugmenter(PCA(1), decode=decode, random_state=0).fit_resample(Xn, y)
-    assert list(X_pca.columns) == ["count", "value"] and X_pca.shape == (140, 2)
-
-
-def test_dataframe_with_a_custom_index_and_unchanged_inputs(penguins, penguins_ae):
-    X, y = penguins
-    X, y = X.iloc[::-1], y.iloc[::-1]  # a non-default index, shared by X and y
-    X0, y0 = X.copy(deep=True), y.copy(deep=True)
-    X_res, y_res = AEAugmenter(penguins_ae, prefit=True, random_state=0).fit_resample(X, y)
-    pd.testing.assert_frame_equal(X, X0)
-    pd.testing.assert_series_equal(y, y0)
-    assert X_res.index.equals(y_res.index)
-    pd.testing.assert_frame_equal(X_res.iloc[: len(X)], X.reset_index(drop=True))
-
-
-def test_arrays_and_lists_keep_their_container_and_dtype(blobs_ae):
-    X, y = _imbalanced_blobs()
-    X32, y32 = X.astype(np.float32), y.astype(np.int32)
-    X_res, y_res = AEAugmenter(blobs_ae, prefit=True, random_state=0).fit_resample(X32, y32)
-    assert X_res.dtype == np.float32 and y_res.dtype == np.int32
-    X_res, y_res = AEAugmenter(blobs_ae, prefit=True, random_state=0).fit_resample(
-        X.tolist(), y.tolist()
-    )
-    assert isinstance(X_res, list) and isinstance(y_res, list) and len(X_res) == 240
-    # integer features come back as (rounded) integers
-    ae = AutoencoderTransformer(n_components=2, **TINY)
-    Xi = np.round(X * 10).astype(np.int64)
-    X_res, _ = AEAugmenter(ae, random_state=0).fit_resample(Xi, y)
-    assert X_res.dtype == np.int64 and X_res.shape == (240, 4)
-    X0 = X.copy()
-    AEAugmenter(blobs_ae, prefit=True).fit_resample(X, y)
-    np.testing.assert_array_equal(X, X0)
+# --- label types ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -223,8 +107,8 @@ def test_arrays_and_lists_keep_their_container_and_dtype(blobs_ae):
     ],
     ids=["str", "bool", "category_series", "nullable_int_series", "dataframe"],
 )
-def test_label_types_are_preserved(blobs_ae, make_y):
-    X, y = _imbalanced_blobs()
+def test_label_types_are_preserved(blobs_ae, make_y, imbalanced_blobs):
+    X, y = imbalanced_blobs()
     labels = make_y(y)
     _, y_res = AEAugmenter(blobs_ae, prefit=True, random_state=0).fit_resample(X, labels)
     assert type(y_res) is type(labels)
@@ -252,8 +136,8 @@ def test_one_hot_targets_stay_one_hot(blobs, blobs_ae):
 
 
 @pytest.mark.parametrize("strategy", ["interpolate", "extrapolate", "noise", "posterior"])
-def test_generated_rows_look_like_their_class(strategy):
-    X, y = _imbalanced_blobs(n_major=200, n_minor=40, spread=1.5)
+def test_generated_rows_look_like_their_class(strategy, imbalanced_blobs):
+    X, y = imbalanced_blobs(n_major=200, n_minor=40, spread=1.5)
     clf = LogisticRegression().fit(X, y)
     if strategy == "posterior":
         # beta < 1 keeps the posteriors narrow relative to the spread of the codes
@@ -282,12 +166,12 @@ def _segment_distance(points, starts, ends):
 
 
 @pytest.mark.parametrize("strategy, low, high", [("interpolate", 0, 1), ("extrapolate", -0.5, 0)])
-def test_codes_lie_on_the_segment_to_a_same_class_neighbour(strategy, low, high):
+def test_codes_lie_on_the_segment_to_a_same_class_neighbour(strategy, low, high, imbalanced_blobs):
     """With PCA keeping every component, latent space is the input space rotated (and
     decode="direct" decodes without clipping), so each new row must lie on the line
     through a minority row and one of its k nearest minority neighbours: between them
     (interpolate) or beyond the row (extrapolate)."""
-    X, y = _imbalanced_blobs(n_major=60, n_minor=12)
+    X, y = imbalanced_blobs(n_major=60, n_minor=12)
     k = 3
     sampler = AEAugmenter(
         PCA(n_components=4), strategy=strategy, n_neighbors=k, decode="direct", random_state=0
@@ -307,8 +191,8 @@ def test_codes_lie_on_the_segment_to_a_same_class_neighbour(strategy, low, high)
     assert len(np.unique(valid.argmax(axis=1) % k)) == k
 
 
-def test_noise_scale_sets_the_spread_of_the_noise():
-    X, y = _imbalanced_blobs(n_major=60, n_minor=20)
+def test_noise_scale_sets_the_spread_of_the_noise(imbalanced_blobs):
+    X, y = imbalanced_blobs(n_major=60, n_minor=20)
     pca = PCA(n_components=4)
     X_res, _ = AEAugmenter(pca, strategy="noise", noise_scale=0.0).fit_resample(X, y)
     minority = X[y == 1]
@@ -323,37 +207,9 @@ def test_noise_scale_sets_the_spread_of_the_noise():
     assert 0.3 * expected < np.median(dist) < 1.3 * expected
 
 
-def test_residual_decoding_moves_the_real_row_by_the_decoded_change(penguins, penguins_ae):
-    X, y = penguins
-    # no perturbation: the residual rows are copies of real rows of their class (NaN,
-    # categories and all), the direct rows are the autoencoder's reconstructions
-    zero = dict(
-        estimator=penguins_ae,
-        prefit=True,
-        strategy="noise",
-        noise_scale=0.0,
-        sampling_strategy={},
-        augmentation_factor=1.0,
-    )
-    X_res, y_res = AEAugmenter(**zero, random_state=0).fit_resample(X, y)
-    new = X_res.iloc[len(X) :].assign(species=y_res.iloc[len(X) :].to_numpy())
-    real = X.assign(species=y.to_numpy())
-    merged = new.merge(real.drop_duplicates(), how="left", indicator=True)
-    assert (merged["_merge"] == "both").all()
-    assert new["sex"].isna().any()  # missing values of the sources are kept
-    X_dir, _ = AEAugmenter(**zero, decode="direct", random_state=0).fit_resample(X, y)
-    direct = X_dir.iloc[len(X) :].reset_index(drop=True)
-    assert direct.merge(real.drop(columns="species").drop_duplicates()).shape[0] < 10
-    # a perturbation: numeric values move, within the training range
-    X_res, _ = AEAugmenter(penguins_ae, prefit=True, random_state=0).fit_resample(X, y)
-    moved = X_res.iloc[len(X) :]
-    assert moved.merge(X.drop_duplicates()).shape[0] < 5
-    assert moved["bill_depth_mm"].between(X["bill_depth_mm"].min(), X["bill_depth_mm"].max()).all()
-
-
-def test_filter_keeps_rows_whose_neighbours_share_their_label():
+def test_filter_keeps_rows_whose_neighbours_share_their_label(imbalanced_blobs):
     # overlapping classes: noise pushes many minority candidates into the majority
-    X, y = _imbalanced_blobs(n_major=150, n_minor=50, spread=2.5)
+    X, y = imbalanced_blobs(n_major=150, n_minor=50, spread=2.5)
     k = 5
     plain = AEAugmenter(PCA(4), strategy="noise", noise_scale=1.0, random_state=0)
     X_plain, _ = plain.fit_resample(X, y)
@@ -384,8 +240,8 @@ def test_filter_that_cannot_fill_a_class_warns_and_returns_fewer_rows():
     assert Counter(y_res)[1] < 190
 
 
-def test_a_class_with_one_row_falls_back_to_noise(blobs_ae):
-    X, y = _imbalanced_blobs(n_major=60, n_minor=20)
+def test_a_class_with_one_row_falls_back_to_noise(blobs_ae, imbalanced_blobs):
+    X, y = imbalanced_blobs(n_major=60, n_minor=20)
     X, y = np.vstack([X, [[0, 6, 6, 0]]]), np.append(y, 2)  # class 2 has one row
     sampler = AEAugmenter(blobs_ae, prefit=True, random_state=0)
     with pytest.warns(UserWarning, match="Class 2 has a single row.*strategy='noise'"):
@@ -400,8 +256,8 @@ def test_a_class_with_one_row_falls_back_to_noise(blobs_ae):
     assert Counter(sampler.fit_resample(X, y)[1])[1] == 40
 
 
-def test_conditional_vae_encodes_and_decodes_with_the_class():
-    X, y = _imbalanced_blobs(n_major=100, n_minor=20)
+def test_conditional_vae_encodes_and_decodes_with_the_class(imbalanced_blobs):
+    X, y = imbalanced_blobs(n_major=100, n_minor=20)
     vae = VAETransformer(n_components=2, hidden_layer_sizes=(16,), max_epochs=20, conditional=True)
     sampler = AEAugmenter(vae, strategy="posterior", random_state=0)
     X_res, y_res = sampler.fit_resample(X, y)
@@ -427,16 +283,16 @@ def test_default_estimators_and_fit(blobs):
     assert sampler.get_params()["estimator"] is None  # fit never changes parameters
 
 
-def test_reproducible_with_random_state(blobs):
+def test_reproducible_with_random_state(blobs, tiny):
     X, y = blobs
-    ae = AutoencoderTransformer(n_components=3, **TINY)
+    ae = AutoencoderTransformer(n_components=3, **tiny)
     a = AEAugmenter(ae, random_state=3).fit_resample(X, y)[0]
     b = AEAugmenter(ae, random_state=3).fit_resample(X, y)[0]
     c = AEAugmenter(ae, random_state=4).fit_resample(X, y)[0]
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a[len(X) :], c[len(X) :])
     # the sampler seeds an estimator that has no random_state of its own
-    unseeded = AutoencoderTransformer(n_components=3, **{**TINY, "random_state": None})
+    unseeded = AutoencoderTransformer(n_components=3, **{**tiny, "random_state": None})
     d = AEAugmenter(unseeded, random_state=3).fit_resample(X, y)[0]
     e = AEAugmenter(unseeded, random_state=3).fit_resample(X, y)[0]
     np.testing.assert_array_equal(d, e)
@@ -488,57 +344,9 @@ def test_in_an_imbalanced_learn_pipeline_resampling_happens_only_in_fit(blobs, b
     assert pipe.predict_proba(X).shape == (len(X), 3)
 
 
-def test_augmented_classifier_delegates_and_tunes_in_grid_search(blobs):
-    X, y = blobs
-    X = pd.DataFrame(X, columns=["a", "b", "c", "d"])
-    labels = np.array(["low", "mid", "high"])[y]
-    augmenter = AEAugmenter(AutoencoderTransformer(n_components=2, **TINY), random_state=0)
-    model = AugmentedClassifier(LogisticRegression(), augmenter=augmenter)
-    search = GridSearchCV(
-        model,
-        {"augmenter__strategy": ["interpolate", "noise"], "estimator__C": [0.1, 10.0]},
-        cv=3,
-    ).fit(X, labels)
-    best = search.best_estimator_
-    assert set(search.best_params_) == {"augmenter__strategy", "estimator__C"}
-    assert best.score(X, labels) > 0.9
-    assert best.classes_.tolist() == ["high", "low", "mid"]
-    assert best.n_features_in_ == 4 and best.feature_names_in_.tolist() == list(X.columns)
-    assert best.predict_proba(X).shape == (len(X), 3)
-    assert best.predict_log_proba(X).shape == (len(X), 3)
-    assert best.decision_function(X).shape == (len(X), 3)
-    np.testing.assert_array_equal(best.predict(X), best.estimator_.predict(X))
-    assert best.augmenter_.sampling_strategy_ == {"high": 105, "mid": 90}
-    assert model.get_params()["augmenter"] is augmenter  # untouched by fit
-    loaded = pickle.loads(pickle.dumps(best))
-    np.testing.assert_array_equal(loaded.predict_proba(X), best.predict_proba(X))
-    # methods the wrapped classifier lacks are absent
-    svc = AugmentedClassifier(LinearSVC(), augmenter=augmenter)
-    assert not hasattr(svc, "predict_proba") and hasattr(svc, "decision_function")
-    with pytest.raises(NotFittedError):
-        model.predict(X)
-    with (
-        pytest.warns(UserWarning, match="does not have valid feature names"),
-        pytest.raises(ValueError, match="X has 2 features, but AugmentedClassifier"),
-    ):
-        best.predict(X.to_numpy()[:, :2])
-
-
-def test_augmented_classifier_on_a_mixed_table(penguins, penguins_ae):
-    X, y = penguins
-    classifier = pytest.importorskip("sklearn.ensemble").HistGradientBoostingClassifier(
-        categorical_features="from_dtype", max_iter=20
-    )
-    augmenter = AEAugmenter(penguins_ae, prefit=True, random_state=0)
-    model = AugmentedClassifier(classifier, augmenter=augmenter).fit(X, y)
-    assert model.score(X, y) > 0.9
-    with pytest.raises(ValueError, match="feature names"):
-        model.predict(X.rename(columns={"island": "isle"}))
-
-
-def test_imbalanced_learn_parameter_and_feature_name_checks():
+def test_imbalanced_learn_parameter_and_feature_name_checks(tiny):
     checks = pytest.importorskip("imblearn.utils.estimator_checks")
-    ae = AutoencoderTransformer(n_components=2, **TINY)
+    ae = AutoencoderTransformer(n_components=2, **tiny)
     sampler = AEAugmenter(ae, random_state=0)
     checks.check_param_validation("AEAugmenter", sampler)
     checks.check_dataframe_column_names_consistency("AEAugmenter", sampler)
@@ -549,7 +357,7 @@ def test_imbalanced_learn_parameter_and_feature_name_checks():
 # --- bad input --------------------------------------------------------------------------
 
 
-def test_bad_input(blobs, blobs_ae, penguins):
+def test_bad_input(blobs, blobs_ae, penguins_xy, imbalanced_blobs):
     X, y = blobs
 
     def prefit(**params):
@@ -563,7 +371,7 @@ def test_bad_input(blobs, blobs_ae, penguins):
         prefit(sampling_strategy={7: 200}).fit_resample(X, y)
     with pytest.raises(ValueError, match="greater or equal to the original number"):
         prefit(sampling_strategy={0: 10}).fit_resample(X, y)
-    Xb, yb = _imbalanced_blobs(n_major=100, n_minor=40)
+    Xb, yb = imbalanced_blobs(n_major=100, n_minor=40)
     with pytest.raises(ValueError, match="required to remove samples"):
         prefit(sampling_strategy=0.2).fit_resample(Xb, yb)
     with pytest.raises(ValueError, match="float only when the type of target is binary"):
@@ -590,7 +398,7 @@ def test_bad_input(blobs, blobs_ae, penguins):
         from scipy import sparse
 
         prefit().fit_resample(sparse.csr_matrix(X), y)
-    Xp, yp = penguins
+    Xp, yp = penguins_xy
     with pytest.raises(ValueError, match="y has 344 labels but X has 10 rows"):
         prefit().fit_resample(Xp.iloc[:10], yp)
     with pytest.raises(ValueError, match="requires y to be passed"):

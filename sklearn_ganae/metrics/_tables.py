@@ -1,5 +1,9 @@
 """Input checks and the shared numeric view of tables for :mod:`sklearn_ganae.metrics`.
 
+Every measure module of the package works on the :class:`Tables` that :func:`prepare`
+returns; :func:`encode` turns them into the dense features of the classifiers and
+distances, :func:`row_ids` into one integer per distinct row.
+
 Every measure compares two or more tables (real, synthetic, held-out) column by column.
 This module validates them once at the boundary and turns them into one canonical,
 vectorisable form:
@@ -41,10 +45,8 @@ from sklearn_ganae._columns import (
     infer_role,
     resolve_column_roles,
 )
+from sklearn_ganae.metrics._defaults import MAX_ONEHOT, SEED_MAX
 from sklearn_ganae.tabular import is_categorical_dtype
-
-#: one-hot columns kept per categorical column in distance and classifier features
-MAX_ONEHOT = 50
 
 
 @dataclass
@@ -651,6 +653,30 @@ def encode(
             else np.zeros((n, 0), dtype=np.float32)
         )
     return out
+
+
+def row_ids(data: Tables, roles: list[str]) -> dict[str, np.ndarray]:
+    """One integer per row, equal for rows with equal values (NaN equal to NaN).
+
+    The integers are shared by the tables of ``roles`` and run from 0 to the number of
+    distinct rows minus one.
+    """
+    sizes = [data.n_rows(r) for r in roles]
+    bounds = np.cumsum([0, *sizes])
+    keys = []
+    for k in range(len(data.num_idx)):
+        joined = np.concatenate([data.numeric[r][:, k] for r in roles])
+        keys.append(np.unique(joined, return_inverse=True)[1].ravel())
+    for k in range(len(data.cat_idx)):
+        keys.append(np.concatenate([data.codes[r][:, k] for r in roles]))
+    key = np.column_stack(keys)
+    ids = np.unique(key, axis=0, return_inverse=True)[1].ravel()
+    return {r: ids[bounds[i] : bounds[i + 1]] for i, r in enumerate(roles)}
+
+
+def draw_seed(rng: np.random.RandomState) -> int:
+    """An integer seed for a model or a splitter, drawn from ``rng``."""
+    return int(rng.randint(SEED_MAX))
 
 
 def subsample(n: int, cap: int | None, rng: np.random.RandomState) -> np.ndarray | None:

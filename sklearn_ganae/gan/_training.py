@@ -10,22 +10,24 @@
 - :class:`GANNet` is the skorch net: the generator is ``module_``, the discriminator
   ``discriminator_``, each with its optimizer, and ``train_step`` alternates their
   updates.
-- :class:`DetectionEarlyStopping` scores the generator on held-out rows with a
-  real-versus-synthetic classifier and keeps the best generator.
+
+Detection-based early stopping is in :mod:`sklearn_ganae.gan._early_stopping`.
 """
 
 from __future__ import annotations
 
-import copy
-import math
-
 import numpy as np
 import torch
-from skorch.callbacks import Callback
 from skorch.utils import TeeGenerator
 
-from sklearn_ganae._training import StopTraining, TableDataset, TabularNet
-from sklearn_ganae.nn._gan import (
+from sklearn_ganae._training import (
+    TableDataset,
+    TabularNet,
+    check_shard,
+    epoch_permutation,
+    shard_size,
+)
+from sklearn_ganae.gan._modules import (
     discriminator_loss,
     generator_loss,
     gradient_penalty,
@@ -189,27 +191,53 @@ class GANBatchIterator:
 
     Without conditioned columns an epoch is a random permutation of the rows cut into
     ``len(dataset) // batch_size`` batches; with them, each batch is drawn by
-    training-by-sampling. Yields ``(real_rows, conditions)``.
+    training-by-sampling. Yields ``(real_rows, conditions)``. With ``world_size > 1``
+    each process takes shard ``rank`` of the epoch's permutation, as
+    :class:`~sklearn_ganae._training.TensorBatchIterator` does.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=True, drop_last=True):
+    def __init__(
+        self,
+        dataset,
+        batch_size,
+        shuffle=True,
+        drop_last=True,
+        merge_singleton=False,
+        rank=0,
+        world_size=1,
+        seed=None,
+    ):
         self.dataset = dataset
         self.batch_size = int(batch_size)
+        self.rank, self.world_size = check_shard(rank, world_size, seed)
+        self.seed = seed
+        self.epoch_ = 0
 
     def __len__(self) -> int:
-        return max(1, len(self.dataset) // self.batch_size)
+        n = shard_size(len(self.dataset), self.rank, self.world_size)
+        return max(1, n // self.batch_size)
 
     def __iter__(self):
         data, size = self.dataset, self.batch_size
         if data.pair_rows is not None:
+            # training-by-sampling draws rows from the global generator, which a
+            # data-parallel backend seeds differently in each process
             for _ in range(len(self)):
                 rows, positions = data.draw(size)
                 yield data.X[rows], data.conditions(rows, positions)
             return
-        order = torch.randperm(len(data), device=data.X.device)
+        order = epoch_permutation(
+            len(data), data.X.device, self.world_size, self.seed, self.epoch_
+        )[self.rank :: self.world_size]
+        self.epoch_ += 1
         for i in range(len(self)):
             rows = order[i * size : (i + 1) * size]
             yield data.X[rows], data.conditions(rows, None)
+
+
+# the optimizers of each player, by skorch name (``optimizer_`` is the generator's)
+_GENERATOR = ("optimizer",)
+_DISCRIMINATOR = ("discriminator_optimizer",)
 
 
 class GANNet(TabularNet):
@@ -260,7 +288,7 @@ class GANNet(TabularNet):
         self.discriminator_ = self.discriminator.to(self.device)
         if self.autoencoder is not None:
             self.autoencoder_ = self.autoencoder.to(self.device).eval().requires_grad_(False)
-        index = self.module_.decoder.index
+        index = self.get_module().decoder.index
         n_features = index.n_features
         columns = (
             np.zeros(0, np.int64) if self.condition_columns is None else self.condition_columns
@@ -275,11 +303,12 @@ class GANNet(TabularNet):
         return self
 
     def initialize_optimizer(self, triggered_directly=None):
-        params = [(n, p) for n, p in self.module_.named_parameters() if p.requires_grad]
+        generator = self.get_module()
+        params = [(n, p) for n, p in generator.named_parameters() if p.requires_grad]
         args, kwargs = self.get_params_for_optimizer("optimizer", params)
         self.optimizer_ = self.optimizer(*args, **kwargs)
         args, kwargs = self.get_params_for_optimizer(
-            "optimizer", self.discriminator_.named_parameters()
+            "optimizer", self.get_module("discriminator").named_parameters()
         )
         if self.discriminator_lr is not None:
             kwargs["lr"] = self.discriminator_lr
@@ -291,6 +320,12 @@ class GANNet(TabularNet):
         if getattr(self, "autoencoder_", None) is not None:
             self.autoencoder_.eval()
 
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # a GAN has no validation loss: its held-out rows (skorch's validation set)
+        # are judged by DetectionEarlyStopping, not by validation epochs
+        if training:
+            super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
     def _notify_grad(self, module, batch):
         self.notify(
             "on_grad_computed",
@@ -301,14 +336,17 @@ class GANNet(TabularNet):
 
     def train_step(self, batch, **fit_params):
         real, cond = batch
+        # forward passes go through the modules as the net holds them (a backend's
+        # wrappers included); attributes are read from the modules themselves
         G, D = self.module_, self.discriminator_
-        index = G.decoder.index
+        index = self.get_module().decoder.index
+        noise_dim = self.get_module().noise_dim
         n = real.shape[0]
         update_g = (self._d_steps + 1) % self.n_critic == 0
         # one generator pass per step: the discriminator trains on the detached rows,
         # then the generator's graph (its weights unchanged since) meets the updated
         # discriminator; this saves a third of the generator's work per step
-        noise = torch.randn(n, G.noise_dim, device=real.device)
+        noise = torch.randn(n, noise_dim, device=real.device)
         with torch.set_grad_enabled(update_g):
             raw = G(noise, cond)
             fake_g = relaxed_activate(index, raw, self.tau)
@@ -318,10 +356,10 @@ class GANNet(TabularNet):
         loss_d = discriminator_loss(self.loss, d_real, d_fake)
         if self.loss == "wgan-gp":
             loss_d = loss_d + self.gradient_penalty * gradient_penalty(D, real, fake, cond)
-        self.discriminator_optimizer_.zero_grad(set_to_none=True)
-        loss_d.backward()
+        self._zero_grad_optimizer(set_to_none=True, names=_DISCRIMINATOR)
+        self.backward(loss_d)
         self._notify_grad(D, batch)
-        self.discriminator_optimizer_.step()
+        self._step_optimizer(None, names=_DISCRIMINATOR)
         self.history.record_batch("train_d_loss", float(loss_d.detach()))
         if self.loss == "wgan-gp":
             gap = d_real.detach().mean() - d_fake.detach().mean()
@@ -338,11 +376,11 @@ class GANNet(TabularNet):
             ae = self.autoencoder_
             rec = ae.decoder(ae.encoder(fake_g))
             loss_g = loss_g + self.reconstruction_weight * self.criterion_(rec, fake_g)
-        self.optimizer_.zero_grad(set_to_none=True)
-        loss_g.backward()
+        self._zero_grad_optimizer(set_to_none=True, names=_GENERATOR)
+        self.backward(loss_g)
         D.requires_grad_(True)
         self._notify_grad(G, batch)
-        self.optimizer_.step()
+        self._step_optimizer(None, names=_GENERATOR)
         self._last_g_loss = loss_g.detach()
         return {"loss": self._last_g_loss, "y_pred": None}
 
@@ -352,121 +390,3 @@ class GANNet(TabularNet):
         picked = ((raw @ self._condition_select) * part).sum(dim=1)
         chosen = part @ self._condition_blocks
         return ((block_logsumexp(index, raw) * chosen).sum(dim=1) - picked).mean()
-
-
-# fewer held-out rows make the detection AUC noise (34 rows: uniform garbage 0.64)
-MIN_DETECTION_ROWS = 100
-# generated rows per check, at least: their side of the AUC's error shrinks with them
-_MIN_DETECTION_FAKE = 1_000
-
-
-def check_detection_rows(n_valid: int, n_rows: int, fraction: float) -> None:
-    """Refuse GAN early stopping when the held-out rows are too few to judge by."""
-    if n_valid < MIN_DETECTION_ROWS:
-        raise ValueError(
-            f"early_stopping=True holds out validation_fraction={fraction} of the "
-            f"{n_rows} rows, {n_valid} rows, but the detection check needs at least "
-            f"{MIN_DETECTION_ROWS} to tell a better generator from noise. Raise "
-            "validation_fraction, or train to the end with early_stopping=False."
-        )
-
-
-def auc_standard_error(auc: float, n_pos: int, n_neg: int) -> float:
-    """Hanley and McNeil's (1982) standard error of a ROC AUC."""
-    a = min(max(auc, 1e-6), 1 - 1e-6)
-    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
-    var = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_pos * n_neg)
-    return math.sqrt(max(var, 0.0))
-
-
-class DetectionEarlyStopping(Callback):
-    """Every ``interval`` epochs, score the generator on held-out rows; keep the best.
-
-    The score is the ROC AUC of a gradient-boosting classifier telling held-out real
-    rows from at least 1,000 generated rows (3-fold cross-validation, in the encoded
-    space): 0.5 means indistinguishable, and an AUC below 0.5 counts as 0.5 (it is
-    noise, not a better generator). A check improves on the best only when its AUC
-    is lower by more than twice its standard error (Hanley and McNeil), so noise
-    does not reset the count. Training stops after ``patience`` checks without
-    improvement (by raising :class:`~sklearn_ganae._training.StopTraining`, never
-    ``KeyboardInterrupt``). At the end the best generator is restored only when it
-    is clearly better than the last one checked (by the same margin); otherwise the
-    generator trained longest is kept. ``history`` gets ``valid_detection`` at each
-    check.
-    """
-
-    # the held-out rows: never written by save()
-    _not_saved_attributes = ("valid",)
-
-    def __init__(self, generate, valid=None, interval=10, patience=5, seed=0, sink=None):
-        self.generate = generate
-        self.valid = valid  # (encoded rows, class codes or None); dropped after training
-        self.interval = interval
-        self.patience = patience
-        self.seed = seed
-        self.sink = sink
-
-    def on_train_begin(self, net, **kwargs):
-        self.best_score_ = math.inf
-        self.best_se_ = 0.0
-        self.best_epoch_ = 0
-        self.best_state_ = None
-        self.last_score_ = None
-        self.last_se_ = 0.0
-        self.misses_ = 0
-
-    def on_epoch_end(self, net, **kwargs):
-        epoch = len(net.history)
-        if self.valid is None or epoch % self.interval:
-            return
-        real, labels = self.valid
-        rng = np.random.RandomState(self.seed + epoch)
-        n_fake = max(len(real), _MIN_DETECTION_FAKE)
-        fake_labels = None if labels is None else labels[rng.randint(len(labels), size=n_fake)]
-        fake = self.generate(net, n_fake, fake_labels, rng)
-        auc = detection_auc(real, fake, rng)
-        net.history.record("valid_detection", auc)
-        score = max(auc, 0.5)
-        se = auc_standard_error(score, len(real), n_fake)
-        self.last_score_, self.last_se_ = score, se
-        if self.best_state_ is None or score < self.best_score_ - 2 * se:
-            self.best_score_, self.best_se_, self.best_epoch_ = score, se, epoch
-            self.best_state_ = copy.deepcopy(net.module_.state_dict())
-            self.misses_ = 0
-        else:
-            self.misses_ += 1
-        if self.sink is not None:
-            self.sink(f"epoch {epoch}: detection AUC {auc:.3f} (+/- {se:.3f})")
-        if self.misses_ >= self.patience:
-            if self.sink is not None:
-                self.sink(
-                    f"Stopping: no clearly better detection AUC for {self.patience} checks "
-                    f"(best {self.best_score_:.3f} at epoch {self.best_epoch_})."
-                )
-            raise StopTraining
-
-    def on_train_end(self, net, **kwargs):
-        restore = (
-            self.best_state_ is not None
-            and self.last_score_ is not None
-            and self.best_score_ < self.last_score_ - 2 * self.last_se_
-        )
-        if restore:
-            net.module_.load_state_dict(self.best_state_)
-            if self.sink is not None:
-                self.sink(f"Restoring the generator of epoch {self.best_epoch_}.")
-        self.restored_epoch_ = self.best_epoch_ if restore else None
-        self.best_state_ = None
-        self.valid = None  # the model keeps no training rows
-
-
-def detection_auc(real: np.ndarray, fake: np.ndarray, rng) -> float:
-    """Cross-validated ROC AUC of a classifier telling ``real`` rows from ``fake``."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-
-    X = np.vstack([real, fake])
-    y = np.r_[np.ones(len(real)), np.zeros(len(fake))]
-    clf = HistGradientBoostingClassifier(max_iter=50, random_state=rng.randint(2**31 - 1))
-    cv = StratifiedKFold(3, shuffle=True, random_state=rng.randint(2**31 - 1))
-    return float(np.mean(cross_val_score(clf, X, y, cv=cv, scoring="roc_auc")))

@@ -1,41 +1,28 @@
-"""Latent-space data augmentation for classifiers on tabular data.
+"""The over-sampler :class:`AEAugmenter` and its perturbation strategies.
 
-:class:`AEAugmenter` is an over-sampler with imbalanced-learn's sampler protocol
-(``fit_resample``, ``sampling_strategy``), written without depending on
-imbalanced-learn: it encodes the training rows with an autoencoder, perturbs their
-latent codes (noise, interpolation or extrapolation towards same-class neighbours,
-or draws from a VAE's posterior), decodes the new codes into rows of the user's own
-schema and gives each new row the label of the row it came from. It plugs into
-``imblearn.pipeline.Pipeline``.
-
-:class:`AugmentedClassifier` is the scikit-learn-only way to use it: a
-meta-estimator that augments its training data, then fits the classifier it wraps.
+New latent codes are made from the codes of real rows (``"noise"``; ``"interpolate"``
+towards and ``"extrapolate"`` away from same-class neighbours; ``"posterior"`` draws
+from a VAE), optionally filtered by their neighbours' labels, and decoded into rows
+(residually: ``add_residual`` in ``_residual``). The autoencoder is used through its
+public API: ``transform``, ``inverse_transform``, ``VAETransformer.posterior`` and the
+documented fitted attributes ``classes_`` (a conditional VAE) and
+``encoder_.column_roles_`` (identifier columns, which are never copied from a source).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import numbers
 import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    OneToOneFeatureMixin,
-    _fit_context,
-    clone,
-)
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, _fit_context, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import label_binarize
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d
 
@@ -47,6 +34,8 @@ from sklearn_ganae._resampling import (
     oversampling_counts,
 )
 from sklearn_ganae._saving import PersistenceMixin
+from sklearn_ganae.augment._imblearn import imblearn_tags
+from sklearn_ganae.augment._residual import add_residual
 from sklearn_ganae.autoencoder import AutoencoderTransformer
 from sklearn_ganae.tabular import check_table
 from sklearn_ganae.vae import VAETransformer
@@ -116,11 +105,11 @@ class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
         - ``"posterior"``: a draw from the row's posterior :math:`q(z \\mid x_i)`;
           needs a :class:`VAETransformer`.
 
-        The default was chosen on ``benchmarks/bench_augment.py`` (four imbalanced
-        tables, logistic regression and gradient boosting downstream): there
-        ``"extrapolate"`` matched SMOTE's balanced accuracy in 7 of 8 cases and beat
-        no augmentation in 7 of 8, with the largest mean gain of the strategies that
-        did; DeVries & Taylor [1]_ also found extrapolation the most useful.
+        The default was chosen on the augmentation benchmark
+        (``benchmarks/bench_augment.py``, imbalanced tables with logistic regression
+        and gradient boosting downstream), whose figures the user guide
+        (:ref:`augmentation`) shows; DeVries & Taylor [1]_ also found extrapolation
+        the most useful.
     sampling_strategy : float, str, dict or callable, default="auto"
         How many rows to add per class, in imbalanced-learn's forms: ``"auto"`` /
         ``"not majority"`` (every class but the majority up to the majority's
@@ -159,8 +148,8 @@ class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
           from :math:`D(z_i)`'s and stays :math:`x_i`'s otherwise; numeric values
           are clipped to the training range.
 
-        On the benchmark the two are close for the autoencoder's strategies;
-        decoding a VAE's posterior draws directly was much worse than residually.
+        The user guide (:ref:`augmentation`) shows how the two compare on the
+        augmentation benchmark, for each strategy.
     random_state : int, RandomState instance or None, default=None
         Seeds the default autoencoder's training (and a given estimator's, when its
         own ``random_state`` is ``None``) and the generation. With an int, the same
@@ -342,7 +331,7 @@ class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
             new_rows = self._decode(new_codes, labels)
             if self.decode == "residual":
                 base = self._decode(codes[sources], labels)
-                new_rows = _add_residual(
+                new_rows = add_residual(
                     X_valid, sources, new_rows, base, fresh=_identifier_columns(self.estimator_)
                 )
         X_res = concat_rows(X_valid, new_rows)
@@ -371,7 +360,7 @@ class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
         tags.input_tags.allow_nan = bool(inner is not None and inner.allow_nan)
         tags.input_tags.sparse = False
         tags.input_tags.categorical = bool(inner is not None and inner.categorical)
-        return _imblearn_tags(tags)
+        return imblearn_tags(tags)
 
     # --- fitting --------------------------------------------------------------------
     def _fit(self, X, y):
@@ -589,77 +578,6 @@ def _identifier_columns(estimator) -> set:
     return {j for j, role in enumerate(roles.values()) if role == "identifier"}
 
 
-def _add_residual(X, sources, new, base, fresh=frozenset()):
-    """``X[sources] + new - base`` column by column, in ``new``'s container and dtypes.
-
-    Numeric columns: the source value moved by the decoded change, clipped to the
-    column's range in ``X`` (rounded for integer dtypes). Other columns, and whether
-    a value is missing: the decoded new value where it differs from the decoded
-    source's, else the source's. Columns in ``fresh`` (identifiers, which the encoder
-    regenerates) take the decoded new values: a source's identifier is never copied.
-    """
-    frame = isinstance(X, pd.DataFrame)
-    if frame and not isinstance(new, pd.DataFrame):  # e.g. PCA fitted on a DataFrame
-        new, base = (pd.DataFrame(np.asarray(v), columns=X.columns) for v in (new, base))
-    if not frame:
-        new, base = np.asarray(new), np.asarray(base)
-    out = new.copy()
-    for j in range(new.shape[1]):
-        if j in fresh:
-            continue
-        if frame:
-            dtype = new.dtypes.iloc[j]
-            column = X.iloc[:, j]
-            s_col, n_col, b_col = column.iloc[sources], new.iloc[:, j], base.iloc[:, j]
-        else:
-            dtype = new.dtype
-            column, s_col, n_col, b_col = X[:, j], X[sources, j], new[:, j], base[:, j]
-        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-        if numeric:
-            values = _numeric_residual(column, s_col, n_col, b_col)
-            if pd.api.types.is_integer_dtype(dtype):
-                values = np.round(values)
-        else:
-            s_obj, n_obj, b_obj = (np.asarray(c, dtype=object) for c in (s_col, n_col, b_col))
-            changed = _differs(n_obj, b_obj)
-            values = np.where(changed, n_obj, s_obj)
-        if frame:
-            out.isetitem(j, pd.Series(values, index=out.index).astype(dtype))
-        else:
-            out[:, j] = values
-    return out
-
-
-def _numeric_residual(column, source, new, base):
-    column, source, new, base = (_as_float(v) for v in (column, source, new, base))
-    miss_s, miss_n, miss_b = np.isnan(source), np.isnan(new), np.isnan(base)
-    missing = np.where(miss_n != miss_b, miss_n, miss_s)
-    with np.errstate(invalid="ignore"):
-        moved = np.where(miss_s | miss_n | miss_b, new, source + (new - base))
-    if np.isfinite(column).any():
-        moved = np.clip(moved, np.nanmin(column), np.nanmax(column))
-    return np.where(missing, np.nan, moved)
-
-
-def _as_float(values):
-    if isinstance(values, pd.Series):
-        return values.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.asarray(values, dtype=np.float64)
-
-
-def _differs(a, b):
-    """Elementwise ``a != b`` for object arrays, with missing values (``None``, NaN,
-    ``pd.NA``, ``NaT``) equal to each other and unequal to any value."""
-    a_na, b_na = np.asarray(pd.isna(a), dtype=bool), np.asarray(pd.isna(b), dtype=bool)
-    both = ~(a_na | b_na)
-    unequal = a_na != b_na
-    if both.any():  # compared only where neither is missing: pd.NA has no truth value
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            unequal[both] = np.asarray(a[both] != b[both], dtype=bool)
-    return unequal
-
-
 def _unwrap(estimator):
     """The estimator inside a :class:`~sklearn.frozen.FrozenEstimator`, or itself."""
     return estimator.estimator if isinstance(estimator, FrozenEstimator) else estimator
@@ -702,242 +620,3 @@ def _check_target(y):
     if isinstance(y, pd.DataFrame):
         y = y.iloc[:, 0] if y.shape[1] == 1 else y
     return column_or_1d(y, warn=True), False
-
-
-@functools.cache
-def _imblearn_tag_classes():
-    """imbalanced-learn's tag classes, or ``None`` where it is not installed."""
-    try:
-        from imblearn.utils._tags import InputTags, SamplerTags, Tags
-    except ImportError:
-        return None
-    return InputTags, SamplerTags, Tags
-
-
-def _imblearn_tags(tags):
-    """scikit-learn tags as imbalanced-learn's (with ``sampler_tags``) when installed.
-
-    imbalanced-learn's checks and ``is_sampler`` read its own tag fields
-    (``sampler_tags``, ``input_tags.dataframe``), which scikit-learn's slotted tag
-    classes cannot hold.
-    """
-    classes = _imblearn_tag_classes()
-    if classes is None:
-        return tags
-    InputTags, SamplerTags, Tags = classes
-    fields = {f.name: getattr(tags, f.name) for f in dataclasses.fields(tags)}
-    known_inputs = {f.name for f in dataclasses.fields(InputTags)}
-    inputs = {
-        f.name: getattr(tags.input_tags, f.name)
-        for f in dataclasses.fields(tags.input_tags)
-        if f.name in known_inputs
-    }
-    inputs["dataframe"] = True
-    fields["input_tags"] = InputTags(**inputs)
-    known = {f.name for f in dataclasses.fields(Tags)}
-    return Tags(**{k: v for k, v in fields.items() if k in known}, sampler_tags=SamplerTags())
-
-
-def _estimator_has(attr):
-    """Whether the fitted (else the unfitted) classifier has ``attr``."""
-
-    def check(self):
-        if hasattr(self, "estimator_"):
-            return hasattr(self.estimator_, attr)
-        return hasattr(self.estimator, attr)
-
-    return check
-
-
-class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
-    """A classifier trained on augmented data: augment, then fit the wrapped model.
-
-    ``fit`` resamples the training rows with a clone of ``augmenter`` (an
-    :class:`AEAugmenter` by default), then fits a clone of ``estimator`` on the
-    result. Prediction delegates to the fitted classifier on the rows as given (no
-    augmentation). It is the scikit-learn-only counterpart of putting the sampler in
-    ``imblearn.pipeline.Pipeline``, and a classifier itself: it works in
-    :class:`~sklearn.pipeline.Pipeline`, :class:`~sklearn.model_selection.GridSearchCV`
-    (tune ``augmenter__*`` and ``estimator__*`` together) and cross-validation, where
-    only the training folds are augmented.
-
-    Parameters
-    ----------
-    estimator : classifier
-        The classifier to fit on the augmented rows; it must accept the rows the
-        augmenter returns (for mixed DataFrames, e.g. a pipeline with a
-        :class:`~sklearn.compose.ColumnTransformer`).
-    augmenter : object with ``fit_resample`` or None, default=None
-        The sampler; ``None`` means ``AEAugmenter()``. Any imbalanced-learn
-        over-sampler works too.
-
-    Attributes
-    ----------
-    augmenter_ : object
-        The fitted clone of ``augmenter``.
-    estimator_ : classifier
-        The classifier fitted on the augmented rows.
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-    n_features_in_ : int
-        Number of input columns.
-    feature_names_in_ : ndarray of str
-        Input column names, when ``X`` was a DataFrame with string column names.
-
-    See Also
-    --------
-    AEAugmenter : The default augmenter.
-
-    Notes
-    -----
-    Sample weights are not supported: the generated rows would have none.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn_ganae import AEAugmenter, AugmentedClassifier, AutoencoderTransformer
-    >>> X, y = make_classification(n_samples=200, weights=[0.9], random_state=0)
-    >>> ae = AutoencoderTransformer(n_components=4, max_epochs=5, random_state=0)
-    >>> clf = AugmentedClassifier(
-    ...     LogisticRegression(), augmenter=AEAugmenter(ae, random_state=0)
-    ... ).fit(X, y)
-    >>> clf.classes_.tolist(), clf.predict(X[:3]).shape
-    ([0, 1], (3,))
-    """
-
-    _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "predict"])],
-        "augmenter": [HasMethods(["fit_resample"]), None],
-    }
-
-    def __init__(self, estimator, *, augmenter=None):
-        self.estimator = estimator
-        self.augmenter = augmenter
-
-    @_fit_context(prefer_skip_nested_validation=False)
-    @atomic_fit
-    def fit(self, X, y):
-        """Augment ``(X, y)`` with the augmenter, then fit the classifier on the result.
-
-        A fit that fails (an exception, Ctrl-C) leaves the classifier as it was before
-        the call: fitted as before, or unfitted.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-            Training rows. Not modified.
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        self : AugmentedClassifier
-            The fitted classifier.
-        """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        X = check_table(self, X, reset=True)
-        augmenter = AEAugmenter() if self.augmenter is None else clone(self.augmenter)
-        X_res, y_res = augmenter.fit_resample(X, y)
-        self.augmenter_ = augmenter
-        self.estimator_ = clone(self.estimator).fit(X_res, y_res)
-        self.classes_ = self.estimator_.classes_
-        return self
-
-    def _check(self, X):
-        check_is_fitted(self)
-        return check_table(self, X, reset=False)
-
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """Predict classes with the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        X = self._check(X)
-        return self.estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._check(X)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities from the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        X = self._check(X)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the fitted classifier.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        X = self._check(X)
-        return self.estimator_.decision_function(X)
-
-    @available_if(_estimator_has("score"))
-    def score(self, X, y, sample_weight=None):
-        """The fitted classifier's score (accuracy for scikit-learn classifiers).
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,) or None, default=None
-
-        Returns
-        -------
-        score : float
-        """
-        X = self._check(X)
-        return self.estimator_.score(X, y, sample_weight=sample_weight)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator).input_tags
-        augmenter = self.augmenter if self.augmenter is not None else AEAugmenter()
-        try:
-            aug = get_tags(augmenter).input_tags
-        except (AttributeError, TypeError):
-            aug = inner
-        tags.input_tags.allow_nan = inner.allow_nan and aug.allow_nan
-        tags.input_tags.sparse = False
-        tags.input_tags.categorical = inner.categorical and aug.categorical
-        tags.input_tags.string = inner.string and aug.string
-        return tags

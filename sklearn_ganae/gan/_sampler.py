@@ -1,4 +1,9 @@
-"""GANSampler: a tabular GAN whose autoencoder can pretrain and steady it."""
+"""GANSampler: a tabular GAN whose autoencoder can pretrain and steady it.
+
+The estimator; its networks are in :mod:`sklearn_ganae.gan._modules`, its skorch net
+and training data in :mod:`sklearn_ganae.gan._training`, its detection-based early
+stopping in :mod:`sklearn_ganae.gan._early_stopping`.
+"""
 
 from __future__ import annotations
 
@@ -6,60 +11,32 @@ import numbers
 import warnings
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from sklearn_ganae._base import (
-    BaseTabularNN,
-    SamplingStreamMixin,
-    atomic_fit,
-    check_n_samples,
-    silent,
-)
-from sklearn_ganae._gan_training import (
-    ConditionSpec,
-    DetectionEarlyStopping,
-    GANBatchIterator,
-    GANData,
-    GANNet,
-    check_detection_rows,
-)
-from sklearn_ganae._resampling import (
-    SAMPLING_STRATEGY_CONSTRAINT,
-    fit_classes,
-    fit_resample_conditional,
-    label_codes,
-)
-from sklearn_ganae._training import (
-    EpochProgress,
-    EpochTable,
-    TableDataset,
-    TabularNet,
-    TensorBatchIterator,
-    ValidationSplit,
-    print_to_stderr,
-    progress,
-)
-from sklearn_ganae.nn import Autoencoder, ReconstructionLoss
-from sklearn_ganae.nn._gan import (
+from sklearn_ganae._base import BaseTabularNN, atomic_fit, check_layer_sizes, silent
+from sklearn_ganae._generator import GeneratorMixin
+from sklearn_ganae._layout import CATEGORICAL, MISSING, draw_categories
+from sklearn_ganae._resampling import SAMPLING_STRATEGY_CONSTRAINT
+from sklearn_ganae._training import TableDataset, print_to_stderr
+from sklearn_ganae.gan._early_stopping import DetectionEarlyStopping, check_detection_rows
+from sklearn_ganae.gan._modules import (
     Discriminator,
     Generator,
     make_decoder,
     make_encoder,
     relaxed_activate,
 )
-from sklearn_ganae.tabular import CATEGORICAL
+from sklearn_ganae.gan._training import ConditionSpec, GANBatchIterator, GANData, GANNet
+from sklearn_ganae.nn import Autoencoder, ReconstructionLoss
 
-_SAMPLE_BATCH = 10_000
 _COLLAPSE_ROWS = 2_000
 
 
-class GANSampler(SamplingStreamMixin, BaseTabularNN):
+class GANSampler(GeneratorMixin, BaseTabularNN):
     """Generative adversarial network for mixed-type tables.
 
     ``GANSampler().fit(df).sample(n)`` returns ``n`` new rows in ``df``'s schema
@@ -256,9 +233,6 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
     ((5, 7), True)
     """
 
-    # fitted state that is training data: never written by save()
-    _not_saved_attributes = ("_fit_rows", "_valid_part")
-
     _parameter_constraints: dict = {
         **BaseTabularNN._parameter_constraints,
         "noise_dim": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -348,13 +322,9 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
 
     _net_class = GANNet
 
-    # --- parameters against the data ---------------------------------------------------
+    # --- parameters against the data (the fit pipeline's hooks: see sklearn_ganae._base) -
     def _sizes(self, name):
-        value = getattr(self, name)
-        sizes = tuple(int(v) for v in np.atleast_1d(np.asarray(value)))
-        if not sizes or any(v < 1 for v in sizes):
-            raise ValueError(f"{name} must hold at least one positive integer, got {value!r}.")
-        return sizes
+        return check_layer_sizes(getattr(self, name), name)
 
     def _uses_autoencoder(self) -> bool:
         return (
@@ -363,14 +333,15 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
             or self.reconstruction_weight > 0
         )
 
-    def _check_params_against_data(self, layout):
+    def _check_params_against_data(self, state):
         self._sizes("generator_layer_sizes")
         self._sizes("discriminator_layer_sizes")
 
-    def _batch_size(self, n_samples: int) -> int:
-        n_train = n_samples
-        if self.early_stopping:
-            n_train = n_samples - int(round(self.validation_fraction * n_samples))
+    def _check_training_rows(self, state):
+        if state.valid_rows is not None:
+            check_detection_rows(len(state.valid_rows), len(state.Z), self.validation_fraction)
+
+    def _batch_size(self, n_train: int) -> int:
         wanted = min(500, max(50, n_train // 10)) if self.batch_size == "auto" else self.batch_size
         size = min(int(wanted), n_train) // self.pac * self.pac
         # the generator's batch norm cannot train on a single row
@@ -388,7 +359,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         """The conditioned columns' encoded blocks, and their user-facing names."""
         if self.condition_columns is None:
             return [], []
-        names = list(encoder._column_names(encoder.n_features_in_))
+        names = encoder.column_names()
         user = (
             list(self.feature_names_in_)
             if hasattr(self, "feature_names_in_")
@@ -426,40 +397,43 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
                 chosen.append(j)
         return [cat_blocks[j] for j in chosen], [user[j] for j in chosen]
 
+    def _prepare(self, state):
+        blocks, names = self._resolve_condition_columns(self.encoder_)
+        spec = ConditionSpec(
+            0 if self.classes_ is None else len(self.classes_),
+            [(b.start, b.stop) for b in blocks],
+            state.Z.shape[1],
+        )
+        self._spec_ = spec.fit(state.Z, state.codes)
+        self._condition_blocks_ = blocks
+        self.condition_columns_ = names
+
     # --- the networks --------------------------------------------------------------------
-    def _pretrain_autoencoder(self, layout, Z, device):
+    def _pretrain(self, state):
+        """The autoencoder that pretrains and steadies the GAN, trained on the training
+        rows only (the held-out rows judge the generator), or None."""
+        if not self._uses_autoencoder():
+            return None
+        layout = state.layout
         encoder = make_encoder(
             layout.n_features, self.code_dim, self._sizes("discriminator_layer_sizes")[0]
         )
         decoder = make_decoder(layout, self.code_dim, self._sizes("generator_layer_sizes"))
-        net = TabularNet(
-            module=Autoencoder(encoder, decoder),
-            criterion=ReconstructionLoss(layout),
-            optimizer=torch.optim.AdamW,
-            lr=1e-3,
-            optimizer__fused=True,
+        net = self._build_net(
+            Autoencoder(encoder, decoder),
+            ReconstructionLoss(layout),
+            state=state,
             max_epochs=self.pretrain_epochs,
-            batch_size=min(256, len(Z)),
-            iterator_train=TensorBatchIterator,
-            iterator_train__shuffle=True,
-            iterator_train__merge_singleton=True,  # batch norm: no one-row batch
-            train_split=None,
-            callbacks=[("progress", EpochProgress("pretraining"))],
-            callbacks__print_log=EpochTable(sink=print_to_stderr),
-            device=device,
-            verbose=int(self.verbose),
+            batch_size=min(256, state.n_train),
+            learning_rate=1e-3,
+            phase="pretraining",
         )
-        net.fit(TableDataset(Z, device=device))
-        return net.module_.eval()
+        net.fit(TableDataset(state.Z[state.train_rows], device=state.device))
+        return net.get_module().eval()
 
-    def _build_module(self, layout, Z):
-        autoencoder = None
-        if self._uses_autoencoder():
-            # only the training part: the held-out rows judge the generator
-            autoencoder = self._pretrain_autoencoder(layout, Z[self._fit_rows], self.device_)
-        self.autoencoder_ = autoencoder
+    def _build_module(self, state):
         generator = Generator(
-            layout,
+            state.layout,
             self.noise_dim,
             self._spec_.width,
             self.code_dim,
@@ -467,16 +441,16 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
             decoder_sizes=self._sizes("generator_layer_sizes"),
         )
         if self.pretrain_generator:
-            generator.decoder.load_state_dict(autoencoder.decoder.state_dict())
+            generator.decoder.load_state_dict(state.pretrained.decoder.state_dict())
             if self.freeze_decoder:
                 generator.decoder.requires_grad_(False)
         return generator
 
-    def _net_kwargs(self, layout, device, Z):
-        kwargs = super()._net_kwargs(layout, device, Z)
-        autoencoder = self.autoencoder_
+    def _net_kwargs(self, state, module, criterion):
+        kwargs = super()._net_kwargs(state, module, criterion)
+        autoencoder = state.pretrained
         discriminator = Discriminator(
-            layout.n_features,
+            state.layout.n_features,
             self._spec_.width,
             self._sizes("discriminator_layer_sizes"),
             pac=self.pac,
@@ -486,7 +460,6 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         kwargs.update(
             discriminator=discriminator,
             autoencoder=autoencoder if self.reconstruction_weight > 0 else None,
-            criterion=ReconstructionLoss(layout),
             optimizer__betas=(0.5, 0.9),
             iterator_train=GANBatchIterator,
             loss=self.loss,
@@ -497,11 +470,9 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
             condition_columns=self._spec_.columns,
             n_classes=self._spec_.n_classes,
             discriminator_lr=self.discriminator_learning_rate,
-            # the estimator holds out the validation rows itself (see _prepare)
-            train_split=None,
+            iterator_train__shuffle=True,
+            iterator_train__merge_singleton=False,  # full batches already
         )
-        kwargs.pop("iterator_train__shuffle", None)
-        kwargs.pop("iterator_train__merge_singleton", None)  # full batches already
         return kwargs
 
     # the progress bar's figures: the players' losses, the latest detection AUC
@@ -521,13 +492,12 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
             )
         return callbacks
 
-    def _early_stopping_callbacks(self):
+    def _early_stopping_callbacks(self, state):
         return [
             (
                 "detection_early_stopping",
                 DetectionEarlyStopping(
-                    _GenerateEncoded(self),
-                    self._valid_part,
+                    GenerateEncoded(self),
                     interval=self.validation_interval,
                     patience=self.n_iter_no_change,
                     seed=self._seed_,
@@ -536,12 +506,15 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
             )
         ]
 
-    def _training_data(self, Z, y):
-        codes = None if self.classes_ is None else np.searchsorted(self.classes_, y)
-        rows = getattr(self, "_fit_rows", None)
-        if rows is not None:  # a fresh fit with early stopping: its training part
-            Z, codes = Z[rows], None if codes is None else codes[rows]
-        return GANData(Z, codes, device=self.device_, spec=self._spec_)
+    def _training_data(self, state, rows):
+        codes = None if state.codes is None else state.codes[rows]
+        return GANData(state.Z[rows], codes, device=state.device, spec=self._spec_)
+
+    def _after_fit(self, state):
+        if not state.warm:
+            self.autoencoder_ = state.pretrained
+        self.batch_size_ = int(self.net_.batch_size)
+        self._check_collapse()
 
     # --- fitting -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -565,79 +538,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         """
         return self._fit(X, y)
 
-    def _fit(self, X, y):
-        warm = self.warm_start and hasattr(self, "net_")
-        y, self.classes_, self.class_prior_ = fit_classes(
-            y, X, warm, getattr(self, "classes_", None)
-        )
-        try:
-            self._fit_network(X, y)
-        finally:
-            # the split of this fit (and its held-out rows) are not part of the model
-            self._fit_rows = self._valid_part = None
-        self.batch_size_ = int(self.net_.batch_size)
-        self._check_collapse()
-        self._sample_calls_ = 0  # the sampling stream starts anew with each fit
-        return self
-
-    def _prepare(self, Z, y):
-        self._batch_size(len(Z))  # too few rows: fail before any pretraining
-        blocks, names = self._resolve_condition_columns(self.encoder_)
-        spec = ConditionSpec(
-            0 if self.classes_ is None else len(self.classes_),
-            [(b.start, b.stop) for b in blocks],
-            Z.shape[1],
-        )
-        codes = None if self.classes_ is None else np.searchsorted(self.classes_, y)
-        self._spec_ = spec.fit(Z, codes)
-        self._condition_blocks_ = blocks
-        self.condition_columns_ = names
-        # hold out the validation rows before anything (the autoencoder included)
-        # is trained on the table
-        self._fit_rows, self._valid_part = np.arange(len(Z)), None
-        if self.early_stopping:
-            n_valid = ValidationSplit(self.validation_fraction)._check(len(Z))
-            check_detection_rows(n_valid, len(Z), self.validation_fraction)
-            order = torch.randperm(len(Z)).numpy()
-            self._fit_rows, valid = np.sort(order[n_valid:]), np.sort(order[:n_valid])
-            self._valid_part = (Z[valid], None if codes is None else codes[valid])
-
-    @atomic_fit
-    def fit_resample(self, X, y):
-        """Fit a conditional GAN on ``(X, y)`` and add generated rows per class.
-
-        The number of rows added per class follows ``sampling_strategy``
-        (imbalanced-learn's forms); the rows come back in ``X``'s schema. They are
-        the first call of the fitted model's sampling stream (see Notes), so a seeded
-        model gives the same rows at each ``fit_resample``. The outputs are new
-        objects, also when no row is added; ``X`` and ``y`` are not modified.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Class labels, one per row (a single column is accepted).
-
-        Returns
-        -------
-        X_resampled : DataFrame or ndarray
-            ``X`` followed by the generated rows.
-        y_resampled : Series or ndarray
-            ``y`` followed by their labels.
-        """
-        return fit_resample_conditional(self, X, y)
-
     # --- sampling ------------------------------------------------------------------------
-    def _class_codes(self, y, n):
-        if self.classes_ is None:
-            if y is not None:
-                raise ValueError(
-                    "This GANSampler was fitted without y; sampling given classes needs "
-                    "a model fitted with class labels: fit(X, y)."
-                )
-            return None
-        return label_codes(self.classes_, y, n)
-
     def _condition_target(self, conditions):
         """``{"column": value}`` -> (block number, category position)."""
         if not isinstance(conditions, dict) or len(conditions) != 1:
@@ -664,88 +565,38 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
             )
         j = self.condition_columns_.index(key)
         block = self._condition_blocks_[j]
-        codec = self.encoder_._codecs[block.column]
-        values = self.encoder_._categorical_values(pd.Series([value], dtype=object), block.name)
-        categories = list(codec.categories_)
-        matches = [i for i, c in enumerate(categories) if _same(c, values[0])]
-        if not matches:
-            raise ValueError(
-                f"conditions asks for {value!r} in column {key!r}, which is not one of its "
-                f"learnt categories {categories[:20]}"
-                + (" (rare categories are grouped as infrequent)" if codec.has_infrequent else "")
-                + "."
-            )
-        return j, matches[0]
+        try:
+            category = self.encoder_.category_position(block.column, value)
+        except ValueError as exc:
+            raise ValueError(f"conditions asks for {value!r} in column {key!r}: {exc}") from None
+        return j, category
 
     @torch.no_grad()
     def _generate(self, conditions: np.ndarray, rng, net=None) -> np.ndarray:
         """Encoded-space values (probabilities for categories) for condition rows, by
         the generator of ``net`` (default: the fitted ``net_``) in evaluation mode."""
         net = self.net_ if net is None else net
-        G = net.module_
+        G = net.get_module()
         G.eval()
         device = net.device
         noise = rng.standard_normal((len(conditions), self.noise_dim)).astype(np.float32)
         raw = G(torch.as_tensor(noise, device=device), torch.as_tensor(conditions, device=device))
         return relaxed_activate(G.decoder.index, raw).float().cpu().numpy()
 
-    def sample(self, n_samples, *, y=None, conditions=None, random_state=None):
-        """Generate new rows in the fitted table's schema.
-
-        Parameters
-        ----------
-        n_samples : int
-            Number of rows, at least 1 (a bool is not accepted).
-        y : scalar, array-like of shape (n_samples,) or None, default=None
-            Classes of the rows (models fitted with ``y``), each one of ``classes_``
-            exactly (``'1'`` is not class ``1``). ``None`` draws classes with their
-            training frequencies.
-        conditions : dict or None, default=None
-            ``{column: value}`` for one of ``condition_columns_``, with one value
-            (a scalar): every row gets that value and the other columns are
-            generated given it.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draw: the same seed gives the same rows. ``None`` continues the
-            model's sampling stream, so successive calls give new rows, reproducibly
-            from the model's seed (:meth:`reset_sampling` rewinds it; see Notes).
-
-        Returns
-        -------
-        rows : DataFrame or ndarray of shape (n_samples, n_features_in_)
-        """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
-        target = None if conditions is None else self._condition_target(conditions)
-        codes = None
-        if self.classes_ is None or y is not None:
-            codes = self._class_codes(y, n_samples)  # checked before any draw
-        many = self.verbose and n_samples > _SAMPLE_BATCH
-        with (
-            self._sampling_rng(random_state) as rng,
-            progress(many, "sampling", n_samples, "row") as bar,
-        ):
-            if self.classes_ is not None and y is None:  # at the training frequencies
-                codes = rng.choice(len(self.classes_), size=n_samples, p=self.class_prior_)
-            parts = []
-            for start in range(0, n_samples, _SAMPLE_BATCH):
-                n = min(_SAMPLE_BATCH, n_samples - start)
-                batch_codes = None if codes is None else codes[start : start + n]
-                block, category = (None, None) if target is None else target
-                cond = self._spec_.draw(n, batch_codes, rng, block=block, category=category)
-                values = self._generate(cond, rng)
-                if target is not None:
-                    b = self._condition_blocks_[block]
-                    values[:, b.start : b.stop] = 0.0
-                    values[:, b.start + category] = 1.0
-                parts.append(self.encoder_._inverse(values, random_state=rng))
-                bar.update(n)
-        return self.encoder_._join_samples(parts, rng)
+    def _sample_encoded(self, n, codes, rng, target):
+        block, category = (None, None) if target is None else target
+        cond = self._spec_.draw(n, codes, rng, block=block, category=category)
+        values = self._generate(cond, rng)
+        if target is not None:
+            b = self._condition_blocks_[block]
+            values[:, b.start : b.stop] = 0.0
+            values[:, b.start + category] = 1.0
+        return values
 
     def _check_collapse(self):
         """Warn when the generator puts (almost) all mass on one category of columns
         that are diverse in the data (mode collapse)."""
-        index = self.net_.module_.decoder.index
-        if not index.n_categorical:
+        if not self.encoder_.layout_.blocks(CATEGORICAL):
             return
         rng = np.random.RandomState(0)
         cond = self._spec_.draw(
@@ -765,9 +616,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         for b in self.encoder_.layout_.blocks(CATEGORICAL):
             if not self.encoder_.categorical_mask_[b.column] or b.width < 2:
                 continue
-            top_generated = values[:, b.start : b.stop].mean(axis=0).max()
-            codec = self.encoder_._codecs[b.column]
-            if top_generated > 0.99 and codec.width >= 2:
+            if values[:, b.start : b.stop].mean(axis=0).max() > 0.99:
                 collapsed.append(b.name)
         if collapsed:
             warnings.warn(
@@ -785,7 +634,7 @@ class GANSampler(SamplingStreamMixin, BaseTabularNN):
         return tags
 
 
-class _GenerateEncoded:
+class GenerateEncoded:
     """Generated rows in the encoded space, categories and missingness drawn (for the
     detection check during training). Picklable with the net."""
 
@@ -799,31 +648,19 @@ class _GenerateEncoded:
         if spec.n_classes:
             codes = labels if labels is not None else rng.randint(spec.n_classes, size=n)
         values = sampler._generate(spec.draw(n, codes, rng), rng, net=net)
-        net.module_.train()  # training goes on after the check
-        return _draw_encoded(values, net.module_.decoder.index, rng)
+        net.get_module().train()  # training goes on after the check
+        return draw_encoded(values, sampler.encoder_.layout_, rng)
 
 
-def _draw_encoded(values, index, rng):
+def draw_encoded(values, layout, rng):
     """Replace probabilities by draws: one-hot categories, 0/1 missing indicators."""
     out = values.copy()
-    missing = index.missing.cpu().numpy()
+    missing = layout.indices(MISSING)
     if missing.size:
         out[:, missing] = (rng.random_sample((len(out), missing.size)) < out[:, missing]) * 1.0
-    gather = index.cat_gather.cpu().numpy()
-    valid = index.cat_valid.cpu().numpy()
-    if gather.size and index.n_categorical:
-        probs = np.where(valid, out[:, gather], 0.0)  # (n, blocks, width)
-        cum = probs.cumsum(axis=2)
-        u = rng.random_sample((len(out), gather.shape[0], 1)) * cum[:, :, -1:]
-        pick = (cum < u).sum(axis=2)
-        pick = np.minimum(pick, valid.sum(axis=1) - 1)
-        out[:, index.cat_flat.cpu().numpy()] = 0.0
-        rows = np.arange(len(out))[:, None]
-        out[rows, gather[np.arange(gather.shape[0]), pick]] = 1.0
+    rows = np.arange(len(out))
+    for b in layout.blocks(CATEGORICAL):
+        pick = draw_categories(out[:, b.start : b.stop], rng)
+        out[:, b.start : b.stop] = 0.0
+        out[rows, b.start + pick] = 1.0
     return out
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
-        return True
-    return a == b

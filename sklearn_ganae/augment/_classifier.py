@@ -1,0 +1,226 @@
+"""The meta-estimator :class:`AugmentedClassifier`: augment the training rows with a
+sampler, then fit the wrapped classifier on the result."""
+
+from __future__ import annotations
+
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from sklearn_ganae._base import atomic_fit
+from sklearn_ganae._saving import PersistenceMixin
+from sklearn_ganae.augment._augmenter import AEAugmenter
+from sklearn_ganae.tabular import check_table
+
+
+def _estimator_has(attr):
+    """Whether the fitted (else the unfitted) classifier has ``attr``."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self.estimator, attr)
+
+    return check
+
+
+class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """A classifier trained on augmented data: augment, then fit the wrapped model.
+
+    ``fit`` resamples the training rows with a clone of ``augmenter`` (an
+    :class:`AEAugmenter` by default), then fits a clone of ``estimator`` on the
+    result. Prediction delegates to the fitted classifier on the rows as given (no
+    augmentation). It is the scikit-learn-only counterpart of putting the sampler in
+    ``imblearn.pipeline.Pipeline``, and a classifier itself: it works in
+    :class:`~sklearn.pipeline.Pipeline`, :class:`~sklearn.model_selection.GridSearchCV`
+    (tune ``augmenter__*`` and ``estimator__*`` together) and cross-validation, where
+    only the training folds are augmented.
+
+    Parameters
+    ----------
+    estimator : classifier
+        The classifier to fit on the augmented rows; it must accept the rows the
+        augmenter returns (for mixed DataFrames, e.g. a pipeline with a
+        :class:`~sklearn.compose.ColumnTransformer`).
+    augmenter : object with ``fit_resample`` or None, default=None
+        The sampler; ``None`` means ``AEAugmenter()``. Any imbalanced-learn
+        over-sampler works too.
+
+    Attributes
+    ----------
+    augmenter_ : object
+        The fitted clone of ``augmenter``.
+    estimator_ : classifier
+        The classifier fitted on the augmented rows.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of input columns.
+    feature_names_in_ : ndarray of str
+        Input column names, when ``X`` was a DataFrame with string column names.
+
+    See Also
+    --------
+    AEAugmenter : The default augmenter.
+
+    Notes
+    -----
+    Sample weights are not supported: the generated rows would have none.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_ganae import AEAugmenter, AugmentedClassifier, AutoencoderTransformer
+    >>> X, y = make_classification(n_samples=200, weights=[0.9], random_state=0)
+    >>> ae = AutoencoderTransformer(n_components=4, max_epochs=5, random_state=0)
+    >>> clf = AugmentedClassifier(
+    ...     LogisticRegression(), augmenter=AEAugmenter(ae, random_state=0)
+    ... ).fit(X, y)
+    >>> clf.classes_.tolist(), clf.predict(X[:3]).shape
+    ([0, 1], (3,))
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "augmenter": [HasMethods(["fit_resample"]), None],
+    }
+
+    def __init__(self, estimator, *, augmenter=None):
+        self.estimator = estimator
+        self.augmenter = augmenter
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    @atomic_fit
+    def fit(self, X, y):
+        """Augment ``(X, y)`` with the augmenter, then fit the classifier on the result.
+
+        A fit that fails (an exception, Ctrl-C) leaves the classifier as it was before
+        the call: fitted as before, or unfitted.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training rows. Not modified.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : AugmentedClassifier
+            The fitted classifier.
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X = check_table(self, X, reset=True)
+        augmenter = AEAugmenter() if self.augmenter is None else clone(self.augmenter)
+        X_res, y_res = augmenter.fit_resample(X, y)
+        self.augmenter_ = augmenter
+        self.estimator_ = clone(self.estimator).fit(X_res, y_res)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def _check(self, X):
+        check_is_fitted(self)
+        return check_table(self, X, reset=False)
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict classes with the fitted classifier.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._check(X)
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the fitted classifier.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._check(X)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """Log class probabilities from the fitted classifier.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._check(X)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the fitted classifier.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        X = self._check(X)
+        return self.estimator_.decision_function(X)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """The fitted classifier's score (accuracy for scikit-learn classifiers).
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+
+        Returns
+        -------
+        score : float
+        """
+        X = self._check(X)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self.estimator).input_tags
+        augmenter = self.augmenter if self.augmenter is not None else AEAugmenter()
+        try:
+            aug = get_tags(augmenter).input_tags
+        except (AttributeError, TypeError):
+            aug = inner
+        tags.input_tags.allow_nan = inner.allow_nan and aug.allow_nan
+        tags.input_tags.sparse = False
+        tags.input_tags.categorical = inner.categorical and aug.categorical
+        tags.input_tags.string = inner.string and aug.string
+        return tags

@@ -1,0 +1,65 @@
+"""AugmentedClassifier: delegation to the fitted classifier, grid search, mixed tables."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.svm import LinearSVC
+
+from sklearn_ganae import (
+    AEAugmenter,
+    AugmentedClassifier,
+    AutoencoderTransformer,
+)
+
+
+def test_augmented_classifier_delegates_and_tunes_in_grid_search(blobs, tiny):
+    X, y = blobs
+    X = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    labels = np.array(["low", "mid", "high"])[y]
+    augmenter = AEAugmenter(AutoencoderTransformer(n_components=2, **tiny), random_state=0)
+    model = AugmentedClassifier(LogisticRegression(), augmenter=augmenter)
+    search = GridSearchCV(
+        model,
+        {"augmenter__strategy": ["interpolate", "noise"], "estimator__C": [0.1, 10.0]},
+        cv=3,
+    ).fit(X, labels)
+    best = search.best_estimator_
+    assert set(search.best_params_) == {"augmenter__strategy", "estimator__C"}
+    assert best.score(X, labels) > 0.9
+    assert best.classes_.tolist() == ["high", "low", "mid"]
+    assert best.n_features_in_ == 4 and best.feature_names_in_.tolist() == list(X.columns)
+    assert best.predict_proba(X).shape == (len(X), 3)
+    assert best.predict_log_proba(X).shape == (len(X), 3)
+    assert best.decision_function(X).shape == (len(X), 3)
+    np.testing.assert_array_equal(best.predict(X), best.estimator_.predict(X))
+    assert best.augmenter_.sampling_strategy_ == {"high": 105, "mid": 90}
+    assert model.get_params()["augmenter"] is augmenter  # untouched by fit
+    loaded = pickle.loads(pickle.dumps(best))
+    np.testing.assert_array_equal(loaded.predict_proba(X), best.predict_proba(X))
+    # methods the wrapped classifier lacks are absent
+    svc = AugmentedClassifier(LinearSVC(), augmenter=augmenter)
+    assert not hasattr(svc, "predict_proba") and hasattr(svc, "decision_function")
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    with (
+        pytest.warns(UserWarning, match="does not have valid feature names"),
+        pytest.raises(ValueError, match="X has 2 features, but AugmentedClassifier"),
+    ):
+        best.predict(X.to_numpy()[:, :2])
+
+
+def test_augmented_classifier_on_a_mixed_table(penguins_xy, penguins_ae):
+    X, y = penguins_xy
+    classifier = pytest.importorskip("sklearn.ensemble").HistGradientBoostingClassifier(
+        categorical_features="from_dtype", max_iter=20
+    )
+    augmenter = AEAugmenter(penguins_ae, prefit=True, random_state=0)
+    model = AugmentedClassifier(classifier, augmenter=augmenter).fit(X, y)
+    assert model.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(X.rename(columns={"island": "isle"}))
