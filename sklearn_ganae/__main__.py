@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sklearn_ganae._registry import GENERATORS
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -327,8 +329,6 @@ def _describe_columns(model, progress: _Progress) -> None:
 
 # --- commands -----------------------------------------------------------------------
 
-_MODELS = ("gan", "vae")
-
 
 def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) -> int:
     if args.rows < 1:
@@ -352,9 +352,7 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
     if len(data) == 0:
         raise CLIError(f"the input file {args.input} has no rows.")
 
-    from sklearn_ganae import GANSampler, VAETransformer
-
-    estimator = GANSampler if args.model == "gan" else VAETransformer
+    estimator = GENERATORS[args.model].load()
     params = {"max_epochs": args.epochs, "random_state": args.seed}
     # the progress bars by default, the epoch table too with --verbose, nothing with -q
     params["verbose"] = 0 if args.quiet else 2 if args.verbose else 1
@@ -516,7 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--overwrite", action="store_true", help="replace OUT if it exists (never IN)"
     )
-    synth.add_argument("--model", choices=_MODELS, default="gan", help="generator (default gan)")
+    synth.add_argument(
+        "--model", choices=sorted(GENERATORS), default="gan", help="generator (default gan)"
+    )
     synth.add_argument("--epochs", type=int, default=300, help="training epochs (default 300)")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     synth.add_argument(

@@ -1084,10 +1084,6 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             )
         return X
 
-    # the names the tests still use (removed once they call the public methods)
-    def _inverse(self, Z, random_state=None):
-        return self.decode_rows(Z, random_state=random_state)
-
     def column_names(self) -> list[str]:
         """The input columns' names as strings (``x0, x1, ...`` for an array)."""
         check_is_fitted(self)

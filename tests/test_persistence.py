@@ -148,7 +148,7 @@ def _outputs(name, est, X, y):
     """What the estimator computes, by deterministic calls (seeded where random)."""
     if name == "encoder":
         Z = est.transform(X)
-        return [Z, est.inverse_transform(Z), est._inverse(Z, random_state=0)]
+        return [Z, est.inverse_transform(Z), est.decode_rows(Z, random_state=0)]
     if name == "autoencoder":
         codes = est.transform(X)
         return [codes, est.inverse_transform(codes), est.score_samples(X)]

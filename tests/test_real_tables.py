@@ -219,7 +219,7 @@ def test_string_identifiers_are_fresh_unique_and_of_the_same_shape(ids, n_out, s
     df = pd.DataFrame({"id": pd.Series(ids, dtype=object), "v": np.arange(len(ids), dtype=float)})
     enc = TabularEncoder(column_roles={"id": "identifier"}).fit(df)
     Z = np.zeros((n_out, enc.n_features_out_), dtype=np.float32)
-    for out in (enc.inverse_transform(Z), enc._inverse(Z, random_state=seed)):
+    for out in (enc.inverse_transform(Z), enc.decode_rows(Z, random_state=seed)):
         new = out["id"]
         assert new.dtype == df["id"].dtype
         assert not new.isin(ids).any()  # never a training value
@@ -239,7 +239,7 @@ def test_string_identifiers_are_fresh_unique_and_of_the_same_shape(ids, n_out, s
 def test_integer_identifiers_are_fresh_and_unique(ids, n_out, seed):
     df = pd.DataFrame({"id": np.asarray(ids, dtype=np.int64), "v": np.ones(len(ids))})
     enc = TabularEncoder(column_roles={"id": "identifier"}).fit(df)
-    out = enc._inverse(np.zeros((n_out, enc.n_features_out_)), random_state=seed)
+    out = enc.decode_rows(np.zeros((n_out, enc.n_features_out_)), random_state=seed)
     assert out["id"].dtype == np.int64
     assert not out["id"].isin(ids).any() and out["id"].is_unique
     span = max(ids) - min(ids) + 1
@@ -255,7 +255,7 @@ def test_row_numbers_continue_after_the_maximum_and_keep_missing_rate():
     ids = pd.Series([f"ID-{i:05d}" if i % 10 else None for i in range(400)], dtype=object)
     df = pd.DataFrame({"ref": ids, "v": np.arange(400.0)})
     enc = TabularEncoder(column_roles={"ref": "identifier"}).fit(df)
-    out = enc._inverse(np.zeros((4_000, enc.n_features_out_)), random_state=0)
+    out = enc.decode_rows(np.zeros((4_000, enc.n_features_out_)), random_state=0)
     assert 0.07 < out["ref"].isna().mean() < 0.13  # 10% missing in training
     assert out["ref"].dropna().str.fullmatch(r"[A-Z]{2}-\d{5}").all()
     # transform ignores the column: it takes no encoded column
@@ -291,7 +291,7 @@ def test_datetimes_round_trip_in_their_dtype(unit, tz, step, offsets, nat):
     pd.testing.assert_series_equal(out["t"], df["t"], check_exact=True)
     # sampled values: inside the range, on the column's resolution
     Z = np.random.RandomState(0).normal(size=(100, enc.n_features_out_))
-    sampled = enc._inverse(Z, random_state=0)["t"].dropna()
+    sampled = enc.decode_rows(Z, random_state=0)["t"].dropna()
     observed = df["t"].dropna()
     if len(observed):
         assert sampled.between(observed.min(), observed.max()).all()
@@ -363,7 +363,7 @@ def test_high_cardinality_is_narrow_and_never_leaks_rare_values():
     codec = enc._codecs[0]
     assert not any(str(v).startswith("rare") for v in codec.infrequent_)  # not even stored
     Z = enc.transform(df)
-    sampled = enc._inverse(np.abs(Z) + 0.1, random_state=0)["text"]
+    sampled = enc.decode_rows(np.abs(Z) + 0.1, random_state=0)["text"]
     counts = df["text"].value_counts()
     rare = set(counts.index[counts < 5])
     assert not sampled.isin(rare).any()
@@ -376,11 +376,11 @@ def test_privacy_floor_keeps_rare_one_hot_levels_out_of_samples():
     df = pd.DataFrame({"x": values})
     enc = TabularEncoder().fit(df)
     Z = np.ones((500, enc.n_features_out_))
-    assert "c" not in set(enc._inverse(Z, random_state=0)["x"])
+    assert "c" not in set(enc.decode_rows(Z, random_state=0)["x"])
     # the deterministic inverse of a row's own code still returns the row's value
     assert enc.inverse_transform(enc.transform(df))["x"].tolist() == values
     off = TabularEncoder(privacy_floor=1).fit(df)
-    assert "c" in set(off._inverse(Z, random_state=0)["x"])
+    assert "c" in set(off.decode_rows(Z, random_state=0)["x"])
 
 
 # ----------------------------------------------------------------------------------
@@ -399,7 +399,7 @@ def test_decoded_values_keep_the_columns_decimals_and_range(decimals, values, tr
     df = pd.DataFrame({"x": column})
     enc = TabularEncoder(continuous_transform=transform, random_state=0).fit(df)
     Z = np.random.RandomState(0).normal(scale=3.0, size=(200, enc.n_features_out_))
-    out = enc._inverse(np.abs(Z) if transform == "mode" else Z, random_state=0)["x"]
+    out = enc.decode_rows(np.abs(Z) if transform == "mode" else Z, random_state=0)["x"]
     learnt = enc._codecs[0].decimals_
     assert learnt is not None and learnt <= decimals
     assert np.array_equal(np.round(out, learnt), out)
@@ -547,18 +547,18 @@ def test_object_datetimes_with_mixed_offsets_decode():
     enc = TabularEncoder().fit(df)
     out = enc.inverse_transform(enc.transform(df))
     assert [pd.Timestamp(v) for v in out["t"]] == [pd.Timestamp(v) for v in values]
-    enc._inverse(np.zeros((10, enc.n_features_out_)), random_state=0)  # no read-only error
+    enc.decode_rows(np.zeros((10, enc.n_features_out_)), random_state=0)  # no read-only error
 
 
 def test_integer_identifiers_beyond_float_precision_stay_exact():
     ids = 2**53 + 4 * np.arange(200)
     df = pd.DataFrame({"customer_id": ids, "x": np.arange(200.0)})
     enc = _fit(TabularEncoder(), df)
-    out = enc._inverse(np.zeros((200, enc.n_features_out_)), random_state=0)
+    out = enc.decode_rows(np.zeros((200, enc.n_features_out_)), random_state=0)
     assert not out["customer_id"].isin(ids).any() and out["customer_id"].is_unique
     top = np.iinfo(np.int64).max - 3 * np.arange(100)
     enc = _fit(TabularEncoder(), pd.DataFrame({"row_id": top, "x": np.arange(100.0)}))
-    out = enc._inverse(np.zeros((500, 1)), random_state=0)["row_id"]
+    out = enc.decode_rows(np.zeros((500, 1)), random_state=0)["row_id"]
     assert not out.isin(top).any() and out.is_unique
 
 
@@ -629,7 +629,7 @@ def test_rare_levels_leave_the_category_dtype():
     values = [f"c{i % 6}" for i in range(360)] + ["SECRET_NAME"] + [f"s{i}" for i in range(100)]
     df = pd.DataFrame({"cat": pd.Categorical(values), "x": np.arange(len(values), dtype=float)})
     enc = _fit(TabularEncoder(), df)
-    out = enc._inverse(np.ones((50, enc.n_features_out_)), random_state=0)
+    out = enc.decode_rows(np.ones((50, enc.n_features_out_)), random_state=0)
     assert "SECRET_NAME" not in out["cat"].cat.categories
     assert set(out["cat"].cat.categories) == {f"c{i}" for i in range(6)}
 
@@ -640,7 +640,7 @@ def test_integer_ids_stored_as_floats_are_identifiers():
     df = pd.DataFrame({"patient_id": ids, "x": np.random.RandomState(0).rand(200)})
     enc = _fit(TabularEncoder(), df)
     assert enc.column_roles_["patient_id"] == "identifier"
-    out = enc._inverse(np.zeros((300, enc.n_features_out_)), random_state=0)["patient_id"]
+    out = enc.decode_rows(np.zeros((300, enc.n_features_out_)), random_state=0)["patient_id"]
     assert not out.dropna().isin(ids).any() and out.dropna().is_unique
 
 
@@ -655,5 +655,5 @@ def test_naive_dates_into_an_aware_column_raise():
 def test_the_privacy_floor_spares_booleans():
     df = pd.DataFrame({"flag": [True] * 3 + [False] * 97, "x": np.arange(100.0)})
     enc = TabularEncoder().fit(df)
-    sampled = enc._inverse(np.ones((1_000, enc.n_features_out_)), random_state=0)["flag"]
+    sampled = enc.decode_rows(np.ones((1_000, enc.n_features_out_)), random_state=0)["flag"]
     assert sampled.any()  # a value seen 3 times, but a boolean identifies nobody

@@ -479,7 +479,7 @@ def test_property_roundtrip_mixed_frames(df, transform):
     # privacy floor (which keeps values seen < 5 times out of samples) is off
     enc = TabularEncoder(continuous_transform=transform, privacy_floor=1, random_state=0)
     Z = enc.fit_transform(df)
-    assert_frame_roundtrip(enc._inverse(Z, random_state=0), df)
+    assert_frame_roundtrip(enc.decode_rows(Z, random_state=0), df)
     pd.testing.assert_frame_equal(df, before)
 
 
@@ -771,26 +771,26 @@ def test_sampled_infrequent_members_follow_counts():
     enc = TabularEncoder(min_frequency=50).fit(df)
     Z = np.zeros((30_000, 3))
     Z[:, 2] = 1.0
-    out = enc._inverse(Z, random_state=0)
+    out = enc.decode_rows(Z, random_state=0)
     freq = out["x"].value_counts(normalize=True)
     assert set(freq.index) == {"c", "d", "e"}
     assert_allclose([freq["c"], freq["d"], freq["e"]], [0.5, 1 / 3, 1 / 6], atol=0.015)
     # seeded: the same random state draws the same rows, another one others
-    assert out.equals(enc._inverse(Z, random_state=0))
-    assert not out.equals(enc._inverse(Z, random_state=1))
+    assert out.equals(enc.decode_rows(Z, random_state=0))
+    assert not out.equals(enc.decode_rows(Z, random_state=1))
     # without a random state: the most frequent member
-    assert (enc._inverse(Z[:10])["x"] == "c").all()
+    assert (enc.decode_rows(Z[:10])["x"] == "c").all()
 
 
 def test_sampled_categories_follow_block_probabilities():
     df = pd.DataFrame({"x": pd.Series(["a", "b", "c"] * 10, dtype=object)})
     enc = TabularEncoder().fit(df)
     Z = np.tile([0.2, 0.0, 0.8], (20_000, 1))
-    freq = enc._inverse(Z, random_state=0)["x"].value_counts(normalize=True)
+    freq = enc.decode_rows(Z, random_state=0)["x"].value_counts(normalize=True)
     assert set(freq.index) == {"a", "c"}
     assert_allclose([freq["a"], freq["c"]], [0.2, 0.8], atol=0.015)
     # scores that are not normalised: read as proportional weights
-    freq = enc._inverse(Z * 5, random_state=0)["x"].value_counts(normalize=True)
+    freq = enc.decode_rows(Z * 5, random_state=0)["x"].value_counts(normalize=True)
     assert_allclose([freq["a"], freq["c"]], [0.2, 0.8], atol=0.015)
     # without a random state: the argmax
     assert (enc.inverse_transform(Z[:5])["x"] == "c").all()
@@ -812,7 +812,7 @@ def test_sampled_missing_values_follow_learned_rate():
     Z_new = np.zeros((20_000, enc.n_features_out_))
     Z_new[:, missing.slice] = rate
     Z_new[:, enc.layout_.blocks(CATEGORICAL)[0].slice] = [0.45, 0.45, 0.1]  # u, v, nan
-    sampled = enc._inverse(Z_new, random_state=0)
+    sampled = enc.decode_rows(Z_new, random_state=0)
     assert sampled["v"].isna().mean() == pytest.approx(rate, abs=0.015)
     assert sampled["c"].isna().mean() == pytest.approx(0.1, abs=0.01)
     assert sampled["v"].dtype == np.float64
@@ -992,7 +992,7 @@ def test_inverse_transform_non_finite_raises(bad):
     with pytest.raises(ValueError, match="non-finite values"):
         enc.inverse_transform(Z)
     with pytest.raises(ValueError, match="non-finite values"):
-        enc._inverse(Z, random_state=0)
+        enc.decode_rows(Z, random_state=0)
 
 
 def test_inverse_transform_wrong_shape_raises():
@@ -1037,11 +1037,11 @@ def test_inputs_not_modified(transform):
     Z = enc.transform(df)
     Z_before = Z.copy()
     enc.inverse_transform(Z)
-    enc._inverse(Z, random_state=0)
+    enc.decode_rows(Z, random_state=0)
     Z64 = Z.astype(np.float64)
     Z64_before = Z64.copy()
     enc.inverse_transform(Z64)
-    enc._inverse(Z64, random_state=0)
+    enc.decode_rows(Z64, random_state=0)
     pd.testing.assert_frame_equal(df, df_before)
     assert (df.dtypes == df_before.dtypes).all()
     assert_array_equal(Z, Z_before)
@@ -1109,7 +1109,7 @@ def test_decoding_arbitrary_outputs_keeps_the_schema():
     df = mixed_frame(30)
     enc = TabularEncoder().fit(df)
     Z = np.random.RandomState(0).normal(size=(200, enc.n_features_out_))
-    for out in (enc.inverse_transform(Z), enc._inverse(np.abs(Z), random_state=0)):
+    for out in (enc.inverse_transform(Z), enc.decode_rows(np.abs(Z), random_state=0)):
         assert list(out.columns) == list(df.columns)
         assert (out.dtypes == df.dtypes).all()
         for name in ["cat", "obj", "str", "cat_unused"]:

@@ -14,6 +14,7 @@ import numpy as np
 from skorch.callbacks import Callback
 
 from sklearn_ganae._training import StopTraining
+from sklearn_ganae.metrics._detection import detection_auc
 
 # fewer held-out rows make the detection AUC noise (34 rows: uniform garbage 0.64)
 MIN_DETECTION_ROWS = 100
@@ -44,8 +45,10 @@ class DetectionEarlyStopping(Callback):
     """Every ``interval`` epochs, score the generator on held-out rows; keep the best.
 
     The score is the ROC AUC of a gradient-boosting classifier telling held-out real
-    rows from at least 1,000 generated rows (3-fold cross-validation, in the encoded
-    space): 0.5 means indistinguishable, and an AUC below 0.5 counts as 0.5 (it is
+    rows from at least 1,000 generated rows, in the encoded space, measured by
+    :func:`sklearn_ganae.metrics._detection.detection_auc` (the measure of
+    :func:`~sklearn_ganae.metrics.detection_score`: 5-fold cross-validation with equal
+    rows kept in one fold): 0.5 means indistinguishable, and an AUC below 0.5 counts as 0.5 (it is
     noise, not a better generator). A check improves on the best only when its AUC
     is lower by more than twice its standard error (Hanley and McNeil), so noise
     does not reset the count. Training stops after ``patience`` checks without
@@ -83,7 +86,9 @@ class DetectionEarlyStopping(Callback):
         n_fake = max(len(real), _MIN_DETECTION_FAKE)
         fake_labels = None if labels is None else labels[rng.randint(len(labels), size=n_fake)]
         fake = self.generate(net, n_fake, fake_labels, rng)
-        auc = detection_auc(real, fake, rng)
+        # the package's one detection measure (that of quality_report), in the
+        # encoded space, with its default classifier and folds
+        auc = detection_auc(real, fake, random_state=rng)
         net.history.record("valid_detection", auc)
         score = max(auc, 0.5)
         se = auc_standard_error(score, len(real), n_fake)
@@ -116,15 +121,3 @@ class DetectionEarlyStopping(Callback):
                 self.sink(f"Restoring the generator of epoch {self.best_epoch_}.")
         self.restored_epoch_ = self.best_epoch_ if restore else None
         self.best_state_ = None
-
-
-def detection_auc(real: np.ndarray, fake: np.ndarray, rng) -> float:
-    """Cross-validated ROC AUC of a classifier telling ``real`` rows from ``fake``."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-
-    X = np.vstack([real, fake])
-    y = np.r_[np.ones(len(real)), np.zeros(len(fake))]
-    clf = HistGradientBoostingClassifier(max_iter=50, random_state=rng.randint(2**31 - 1))
-    cv = StratifiedKFold(3, shuffle=True, random_state=rng.randint(2**31 - 1))
-    return float(np.mean(cross_val_score(clf, X, y, cv=cv, scoring="roc_auc")))

@@ -59,13 +59,11 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
       loss (the autoencoder's reconstruction loss of generated rows, frozen
       autoencoder), pulling samples towards rows the autoencoder can reconstruct.
 
-    The defaults come from ``benchmarks/bench_gan_ablation.py`` (5 seeds, three tables,
-    100 epochs): generator pretraining raised the quality score (mean of column shapes
-    and pair trends) on every table (diamonds 0.816 vs 0.796, mlc_churn 0.874 vs
-    0.834, CreditCard 0.878 vs 0.839), so it is on; discriminator pretraining (0.826
-    mean vs 0.823 for the plain GAN) and the reconstruction term (0.812) did not, and
-    adding them to generator pretraining did not either (0.852 vs 0.856), so they
-    are off.
+    The defaults come from the ablation benchmark (``benchmarks/bench_gan_ablation.py``,
+    its figures in the user guide, :ref:`autoencoder-gan`): generator pretraining
+    raised the quality score on every table, so it is on; discriminator pretraining
+    and the reconstruction term did not, alone or added to generator pretraining, so
+    they are off.
 
     Conditional generation: ``fit(X, y)`` makes the generator conditional on the
     class ``y`` (``sample(n, y=...)``, :meth:`fit_resample`); ``condition_columns``
