@@ -23,7 +23,7 @@ from skorch.utils import TeeGenerator
 from sklearn_ganae._training import (
     TableDataset,
     TabularNet,
-    check_shard,
+    TensorBatchIterator,
     epoch_permutation,
     shard_size,
 )
@@ -186,7 +186,7 @@ class GANData(TableDataset):
         return self.pair_rows[self.pair_start[pair] + pick], pair
 
 
-class GANBatchIterator:
+class GANBatchIterator(TensorBatchIterator):
     """Full batches of ``batch_size`` rows (a multiple of the discriminator's pack).
 
     Without conditioned columns an epoch is a random permutation of the rows cut into
@@ -196,22 +196,8 @@ class GANBatchIterator:
     :class:`~sklearn_ganae._training.TensorBatchIterator` does.
     """
 
-    def __init__(
-        self,
-        dataset,
-        batch_size,
-        shuffle=True,
-        drop_last=True,
-        merge_singleton=False,
-        rank=0,
-        world_size=1,
-        seed=None,
-    ):
-        self.dataset = dataset
-        self.batch_size = int(batch_size)
-        self.rank, self.world_size = check_shard(rank, world_size, seed)
-        self.seed = seed
-        self.epoch_ = 0
+    def __init__(self, dataset, batch_size, shuffle=True, drop_last=True, **kwargs):
+        super().__init__(dataset, batch_size, shuffle=shuffle, drop_last=drop_last, **kwargs)
 
     def __len__(self) -> int:
         n = shard_size(len(self.dataset), self.rank, self.world_size)
