@@ -11,10 +11,10 @@ from sklearn_ganae import (
     AEAugmenter,
     AugmentedClassifier,
     AutoencoderTransformer,
-    GANSampler,
     TabularEncoder,
     VAETransformer,
 )
+from sklearn_ganae._registry import GENERATORS
 
 
 def _estimators():
@@ -24,15 +24,8 @@ def _estimators():
         AutoencoderTransformer(
             hidden_layer_sizes=(8,), max_epochs=2, batch_norm=True, early_stopping=True
         ),
-        VAETransformer(n_components=2, hidden_layer_sizes=(8,), max_epochs=3),
-        GANSampler(
-            noise_dim=4,
-            code_dim=4,
-            generator_layer_sizes=(8,),
-            discriminator_layer_sizes=(8, 8),
-            pac=2,
-            max_epochs=2,
-        ),
+        # every registered generator, as its tiny model
+        *(GENERATORS[name].quick() for name in sorted(GENERATORS)),
         *_augmenters(),
     ]
 
