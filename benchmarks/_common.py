@@ -1,18 +1,87 @@
-"""Shared helpers of the benchmark scripts: machine and version header, result files."""
+"""Shared helpers of the benchmark scripts: command line, machine and version header,
+result files.
+
+Every script's ``main(argv=None) -> int`` builds its parser with :func:`make_parser`
+(``--quick`` and ``--results-dir``) and reads it with :func:`parse_args`; it writes its
+figures with :func:`write_results` to ``<results-dir>/<name>.{md,json}``, or
+``<name>_quick.*`` for a ``--quick`` smoke run.
+"""
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import json
 import os
 import platform
+import shlex
+import sys
+import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+BENCHMARKS_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCHMARKS_DIR / "results"
+
+# A ``--quick`` run measures nothing worth waiting for: it never waits for a quiet
+# machine and takes a shorter speed reference (parse_args sets these).
+_WAIT_FOR_QUIET = True
+_CALIBRATION_STEPS = 1000
+
+
+# --- command line ------------------------------------------------------------------------
+def make_parser(doc: str, quick_help: str = "smoke run") -> argparse.ArgumentParser:
+    """A parser with the options every benchmark has: ``--quick`` and ``--results-dir``.
+
+    ``doc`` is the script's docstring (its first line is the description).
+    """
+    parser = argparse.ArgumentParser(
+        description=doc.strip().split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{quick_help}; writes <name>_quick.{{md,json}}, never the reference figures",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=RESULTS_DIR,
+        help="folder of the result files (default: benchmarks/results/)",
+    )
+    return parser
+
+
+def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse ``argv``, check that ``--results-dir`` can be written to before any work."""
+    global _WAIT_FOR_QUIET, _CALIBRATION_STEPS
+    args = parser.parse_args(argv)
+    directory = args.results_dir
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"--results-dir {str(directory)!r} cannot be created: {exc}")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        parser.error(f"--results-dir {str(directory)!r} is not writable: choose another folder")
+    if args.quick:
+        _WAIT_FOR_QUIET, _CALIBRATION_STEPS = False, 100
+    return args
+
+
+def command(script: str, argv=None) -> str:
+    """The command line of this run, as recorded in the result files."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return " ".join(["python", f"benchmarks/{script}.py", *map(shlex.quote, map(str, args))])
+
+
+def result_stem(name: str, quick: bool) -> str:
+    """``name``, or ``name_quick`` for a smoke run."""
+    return f"{name}_quick" if quick else name
+
 
 _PACKAGES = {
     "sklearn_ganae": "sklearn-ganae",
@@ -178,6 +247,8 @@ def timed_when_quiet(measure, *, retries: int = 3, max_wait_s: float = 600.0, lo
     measurement, wait for a quiet machine and measure again (at most ``retries``
     times). The result gets ``other_cpu_share`` and ``attempts``.
     """
+    if not _WAIT_FOR_QUIET:
+        retries = 0
     for attempt in range(1, retries + 2):
         probe = OtherCPU()
         out = measure()
@@ -200,7 +271,8 @@ def machine(torch_threads: int, load_at_start: float | None = None) -> dict:
         "python": platform.python_version(),
         "load_average_1min_start": load_at_start,
         "load_average_1min_end": load_average(),
-        "calibration_s": calibration_seconds(),
+        "calibration_s": calibration_seconds(_CALIBRATION_STEPS),
+        "calibration_steps": _CALIBRATION_STEPS,
     }
 
 
@@ -216,7 +288,8 @@ def header(title: str, meta: dict) -> str:
         f"{m['torch_threads']} (`torch.set_num_threads({m['torch_threads']})`), "
         f"{m['platform']}, Python {m['python']}",
         "- Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()),
-        f"- Speed reference: {m.get('calibration_s')} s for 1000 AdamW steps of a fixed "
+        f"- Speed reference: {m.get('calibration_s')} s for "
+        f"{m.get('calibration_steps', 1000)} AdamW steps of a fixed "
         "64-128-64-2 MLP autoencoder on 1 thread (best of 3, taken at the end of the run; "
         "compare runs only when these agree)",
         f"- Other processes' CPU share of the machine during the timed work: "
@@ -256,13 +329,29 @@ def _jsonable(obj):
     return obj
 
 
-def write_results(stem: str, markdown: str, payload: dict) -> tuple[Path, Path]:
-    """Write ``results/<stem>.md`` and ``results/<stem>.json`` (overwriting)."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    md_path = RESULTS_DIR / f"{stem}.md"
-    json_path = RESULTS_DIR / f"{stem}.json"
-    md_path.write_text(markdown, encoding="utf-8")
-    json_path.write_text(json.dumps(_jsonable(payload), indent=2) + "\n", encoding="utf-8")
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def write_results(
+    stem: str, markdown: str, payload: dict, results_dir: Path | None = None
+) -> tuple[Path, Path]:
+    """Write ``<results_dir>/<stem>.md`` and ``.json`` (overwriting; default folder
+    ``benchmarks/results/``)."""
+    directory = Path(RESULTS_DIR if results_dir is None else results_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    md_path = directory / f"{stem}.md"
+    json_path = directory / f"{stem}.json"
+    _write_atomic(md_path, markdown)
+    _write_atomic(json_path, json.dumps(_jsonable(payload), indent=2) + "\n")
     return md_path, json_path
 
 
@@ -281,3 +370,87 @@ def mean_std(values, fmt: str = "{:.4f}") -> str:
     if values.size == 1:
         return fmt.format(values[0])
     return f"{fmt.format(values.mean())} ± {fmt.format(values.std())}"
+
+
+def gan_quick_params() -> dict:
+    """GANSampler's ``quick_params`` in the package's generator registry."""
+    from sklearn_ganae import GANSampler
+    from sklearn_ganae._registry import GENERATORS
+
+    entry = next(e for e in GENERATORS.values() if e.load() is GANSampler)
+    return dict(entry.quick_params)
+
+
+def study_main(
+    name: str,
+    doc: str,
+    run,
+    to_markdown,
+    *,
+    epochs: int,
+    quick_epochs: int,
+    settings: dict,
+    argv=None,
+) -> int:
+    """``main`` of a GAN study over seeds and tables (the ablation, early stopping).
+
+    Parses ``--quick --results-dir --epochs --seeds --threads --tables``, runs
+    ``run(tables, epochs, seeds, other, base_params)`` on the studies' tables
+    (``_datasets.STUDY_TABLES``; ``--quick``: ``quick_epochs``, seed 0,
+    ``_datasets.QUICK_TABLE`` and GANSampler's registry ``quick_params`` as
+    ``base_params``, which the study's variants override), writes
+    ``<results-dir>/<name>.md`` and ``.json`` with the machine header
+    (``<name>_quick.*`` with ``--quick``), prints the Markdown and returns 0.
+    ``settings`` adds lines to the header.
+    """
+    import torch
+    from _datasets import QUICK_TABLE, STUDY_TABLES
+
+    parser = make_parser(
+        doc,
+        f"smoke run: {quick_epochs} epochs, seed 0, {QUICK_TABLE} only, GANSampler's "
+        "registry quick_params under each variant",
+    )
+    parser.add_argument("--epochs", type=int, default=None, help=f"training epochs ({epochs})")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="(0 1 2 3 4)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--tables", nargs="+", default=None, choices=list(STUDY_TABLES), help="(all three)"
+    )
+    args = parse_args(parser, argv)
+    torch.set_num_threads(args.threads)
+    epochs = args.epochs or (quick_epochs if args.quick else epochs)
+    seeds = args.seeds or ([0] if args.quick else [0, 1, 2, 3, 4])
+    names = args.tables or ([QUICK_TABLE] if args.quick else list(STUDY_TABLES))
+    tables = {t: STUDY_TABLES[t] for t in names}
+    base_params = gan_quick_params() if args.quick else {}
+    load_start = load_average()
+    other = OtherCPU()
+    frame = run(tables, epochs, seeds, other, base_params)
+    mach = machine(args.threads, load_start)
+    mach["other_cpu"] = float(frame["other_cpu"].max())
+    meta = dict(
+        date=now(),
+        command=command(f"bench_{name}", argv),
+        machine=mach,
+        versions=versions({}),
+        settings={
+            **({"Mode": "QUICK smoke run (not the reference figures)"} if args.quick else {}),
+            "Epochs": epochs,
+            "Seeds": seeds,
+            "Split": "80% train / 20% holdout, random_state=0; synthetic rows = train rows",
+            **settings,
+            **({"Quick parameters": f"under every variant: {base_params}"} if base_params else {}),
+            "Quality": "sklearn_ganae.metrics.quality_report(train, synthetic, "
+            "holdout=holdout, target=...)",
+        },
+    )
+    markdown = to_markdown(frame, meta)
+    write_results(
+        result_stem(name, args.quick),
+        markdown,
+        dict(meta=meta, rows=frame.to_dict("records")),
+        args.results_dir,
+    )
+    print(markdown)
+    return 0

