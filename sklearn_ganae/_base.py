@@ -35,8 +35,17 @@ value or the state's documented fields, never through attributes of the estimato
    (the training rows; with early stopping the base also calls it for
    ``state.valid_rows`` and hands the result to skorch as its validation set, which
    skorch gives every callback as ``dataset_valid``).
-8. training: ``net.fit`` (or ``partial_fit`` of a copy, for a warm start).
+8. training: ``_train_net``, ``net.fit`` (or ``partial_fit`` of a copy, for a warm
+   start); data-parallel inside a torch.distributed process group.
 9. ``_after_fit(state)``: fitted attributes that need the trained net.
+
+Data-parallel fits: inside a torch.distributed process group of several processes
+(:func:`~sklearn_ganae._distributed.distributed_context`), every process calls
+``fit`` with the whole table; the seed is rank 0's, the encoded rows are checked to
+agree, the split and batch size are computed before torch is seeded with
+``seed + rank`` for the training, and every net of the fit (a pretraining net too)
+trains in ``net.data_parallel()`` on its shard of the rows, then is left a
+one-process net. Only rank 0 reports progress.
 
 Atomic fits: :func:`atomic_fit` wraps every public fitting method of the package, so
 that a fit that fails (divergence, bad data found late, a user's Ctrl-C) leaves the
@@ -65,6 +74,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.helper import predefined_split
 
+from sklearn_ganae._distributed import (
+    broadcast_object,
+    check_same_everywhere,
+    distributed_context,
+)
 from sklearn_ganae._layout import TabularLayout
 from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae._training import (
@@ -192,7 +206,9 @@ class FitState:
     pretrained : object
         What ``_pretrain`` returned (None by default).
     rank, world_size : int
-        This process's place in a data-parallel run (0 and 1 in one process).
+        This process's place in a data-parallel run (0 and 1 in one process): the
+        torch.distributed process group's when one of several processes is
+        initialised (:func:`~sklearn_ganae._distributed.distributed_context`).
     """
 
     X: object
@@ -217,6 +233,12 @@ class FitState:
     @property
     def n_train(self) -> int:
         return len(self.train_rows)
+
+    @property
+    def n_shard(self) -> int:
+        """Training rows each process iterates over per epoch (``n_train`` in one
+        process; ``ceil(n_train / world_size)`` in a data-parallel run)."""
+        return -(-self.n_train // self.world_size)
 
 
 class BaseTabularNN(PersistenceMixin, BaseEstimator):
@@ -324,16 +346,25 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         warm = self.warm_start and hasattr(self, "net_")
         X = check_table(self, X, reset=not warm)
         device = resolve_device(self.device)
+        rank, world_size = distributed_context()
         if warm:
-            encoder = self.encoder_
-            Z = encoder.encode_rows(X)
             seed = self._seed_ + len(self.net_.history)
         else:
             seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if world_size > 1:
+            seed = broadcast_object(seed)  # rank 0's: random_state=None differs per process
+        if warm:
+            encoder = self.encoder_
+            Z = encoder.encode_rows(X)
+        else:
             encoder = self._encoder_or_default(clone_it=True)
             if "random_state" in encoder.get_params() and encoder.random_state is None:
                 encoder.set_params(random_state=seed)
             Z = encoder.fit_transform(X)
+        if world_size > 1:
+            # every process fits the encoder on the whole table with the same seed:
+            # check that they agree (and were given the same rows) before training
+            check_same_everywhere("encoded table", Z, codes)
         state = FitState(
             X=X,
             Z=Z,
@@ -343,32 +374,38 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             device=device,
             seed=seed,
             warm=warm,
+            rank=rank,
+            world_size=world_size,
         )
         if not warm:
             self._check_params_against_data(state)
-        with seeded(seed, device, state.rank):
+        with seeded(seed, device):
+            # the same on every process: drawn before the per-process seed offset
             self._split(state)
             self._check_training_rows(state)
-            state.batch_size = self._batch_size(state.n_train)
+            state.batch_size = self._batch_size(state.n_shard)
             if not warm:
                 self.encoder_ = encoder
                 self._seed_ = seed
             self.device_ = device
-            if warm:
-                # train a copy: a failed continuation leaves the fitted net as it was
-                # (the memo keeps callbacks' references to this estimator as they are)
-                net = copy.deepcopy(self.net_, {id(self): self})
-                net.max_epochs = self.max_epochs  # "max_epochs more epochs", as documented
-                net.verbose = int(self.verbose)  # progress as asked now
-                net.train_split = self._train_split(state)
-                net.partial_fit(self._training_data(state, state.train_rows))
-            else:
-                self._prepare(state)
-                state.pretrained = self._pretrain(state)
-                module = self._build_module(state)
-                criterion = self._build_criterion(state)
-                net = self._build_net(**self._net_kwargs(state, module, criterion))
-                net.fit(self._training_data(state, state.train_rows))
+            # noise, dropout and sampled rows differ between processes (seed + rank);
+            # one process goes on with the stream it has, as it always did
+            with seeded(seed, device, rank) if world_size > 1 else contextlib.nullcontext():
+                if warm:
+                    # train a copy: a failed continuation leaves the fitted net as it
+                    # was (the memo keeps callbacks' references to this estimator)
+                    net = copy.deepcopy(self.net_, {id(self): self})
+                    net.max_epochs = self.max_epochs  # "max_epochs more epochs", as documented
+                    net.verbose = self._verbosity(state)  # progress as asked now
+                    net.train_split = self._train_split(state)
+                    self._train_net(net, self._training_data(state, state.train_rows), state)
+                else:
+                    self._prepare(state)
+                    state.pretrained = self._pretrain(state)
+                    module = self._build_module(state)
+                    criterion = self._build_criterion(state)
+                    net = self._build_net(**self._net_kwargs(state, module, criterion))
+                    self._train_net(net, self._training_data(state, state.train_rows), state)
         net.train_split = None  # the held-out rows are not part of the model
         self.net_ = net
         self.history_ = net.history
@@ -378,6 +415,36 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             self.validation_loss_curve_ = [float(v) for v in net.history[:, "valid_loss"]]
         self._after_fit(state)
         return state
+
+    def _verbosity(self, state: FitState) -> int:
+        """The nets' ``verbose``: the estimator's on rank 0, silent on the others."""
+        return int(self.verbose) if state.rank == 0 else 0
+
+    def _train_net(self, net, data, state: FitState):
+        """Train ``net`` on ``data``: ``fit``, or ``partial_fit`` when ``net`` is
+        already trained (a warm start); data-parallel when ``state.world_size > 1``.
+
+        Every training run of a fit goes through here (a pretraining net too). In a
+        data-parallel run the net trains inside ``net.data_parallel()`` on this
+        process's shard (``state.rank`` of ``state.world_size``, the permutation of
+        each epoch drawn from ``state.seed``), and is left as a one-process net:
+        plain modules, unsharded iterators.
+        """
+        resume = getattr(net, "initialized_", False) and len(net.history) > 0
+        if state.world_size == 1:
+            return net.partial_fit(data) if resume else net.fit(data)
+        sharding = dict(rank=state.rank, world_size=state.world_size, seed=state.seed)
+        try:
+            for key, value in sharding.items():
+                setattr(net, f"iterator_train__{key}", value)
+            if not resume:
+                net.initialize()
+            with net.data_parallel():
+                net.partial_fit(data)
+        finally:
+            for key, value in dict(rank=0, world_size=1, seed=None).items():
+                setattr(net, f"iterator_train__{key}", value)
+        return net
 
     def _split(self, state: FitState) -> None:
         """Hold out ``validation_fraction`` of the rows when early stopping is on (one
@@ -443,13 +510,16 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             iterator_train__merge_singleton=True,
             iterator_train__rank=state.rank,
             iterator_train__world_size=state.world_size,
+            # the permutations every process draws alike (one process: the global
+            # generator, seeded for the fit)
+            iterator_train__seed=state.seed if state.world_size > 1 else None,
             iterator_valid=TensorBatchIterator,
             train_split=train_split,
             callbacks=callbacks,
             # skorch's per-epoch table, with verbose >= 2
             callbacks__print_log=EpochTable(sink=print_to_stderr),
             device=state.device,
-            verbose=int(self.verbose),
+            verbose=self._verbosity(state),  # progress from rank 0 only
         )
         arguments.update(kwargs)
         return (net_class or TabularNet)(**arguments)

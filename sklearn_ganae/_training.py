@@ -25,6 +25,10 @@ plugs in as a mixin without touching the models:
   callbacks goes through; one process returns its own decision, a data-parallel
   backend reduces it across processes so that all stop at the same epoch.
 
+The data-parallel backend on torch.distributed is
+:class:`~sklearn_ganae._distributed.DistributedMixin`, a base of :class:`TabularNet`
+(inert in one process).
+
 Stopping: skorch's ``NeuralNet.partial_fit`` swallows ``KeyboardInterrupt``, which its
 ``EarlyStopping`` raises to end training. Here a user's Ctrl-C must reach the caller
 (the estimators then restore their previous fitted state), so :class:`TabularNet`
@@ -53,6 +57,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog
 from skorch.callbacks import EarlyStopping as _SkorchEarlyStopping
 from skorch.utils import TeeGenerator
+
+from sklearn_ganae._distributed import DistributedMixin
 
 _WRAPPERS = (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel)
 
@@ -120,8 +126,10 @@ class TensorBatchIterator:
         training iterators set it.
     rank, world_size : int, default=0 and 1
         This process's shard of a data-parallel run: each epoch's permutation (the
-        same in every process) is cut into ``world_size`` interleaved shards and this
-        process iterates over shard ``rank``.
+        same in every process) is padded with its first rows to a multiple of
+        ``world_size`` (as ``torch.utils.data.DistributedSampler`` does), then cut
+        into ``world_size`` interleaved shards of equal size, and this process
+        iterates over shard ``rank``: every process takes the same number of steps.
     seed : int or None, default=None
         With ``world_size > 1`` (required there), the permutation of epoch ``k`` is
         drawn from ``seed + k`` on a generator of its own, so that every process
@@ -169,9 +177,11 @@ class TensorBatchIterator:
             order = epoch_permutation(n, X.device, self.world_size, self.seed, self.epoch_)
             self.epoch_ += 1
         if self.world_size > 1:
-            order = (torch.arange(n, device=X.device) if order is None else order)[
-                self.rank :: self.world_size
-            ]
+            order = shard(
+                torch.arange(n, device=X.device) if order is None else order,
+                self.rank,
+                self.world_size,
+            )
         bounds = self._bounds(n if order is None else len(order))
         if order is not None:
             for a, b in bounds:
@@ -196,8 +206,21 @@ def check_shard(rank, world_size, seed) -> tuple[int, int]:
 
 
 def shard_size(n: int, rank: int, world_size: int) -> int:
-    """Rows of shard ``rank`` out of ``n`` rows cut into ``world_size`` interleaved shards."""
-    return len(range(rank, n, world_size))
+    """Rows of shard ``rank`` out of ``n`` rows (:func:`shard`): ``ceil(n / world_size)``,
+    the same for every rank."""
+    return n if world_size == 1 else -(-n // world_size)
+
+
+def shard(order: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
+    """Shard ``rank`` of the row order ``order``: padded with its first rows to a
+    multiple of ``world_size``, then every ``world_size``-th row from ``rank`` on."""
+    if world_size == 1:
+        return order
+    n = order.shape[0]
+    total = shard_size(n, rank, world_size) * world_size
+    if total != n:
+        order = order[torch.arange(total, device=order.device) % n]
+    return order[rank::world_size]
 
 
 def epoch_permutation(n: int, device, world_size: int, seed, epoch: int) -> torch.Tensor:
@@ -210,14 +233,32 @@ def epoch_permutation(n: int, device, world_size: int, seed, epoch: int) -> torc
 
 
 class NonFiniteLossGuard(Callback):
-    """Stop training with a clear error as soon as a batch loss is NaN or infinite."""
+    """Stop training with a clear error as soon as a batch loss is NaN or infinite.
+
+    In a data-parallel run the check waits for the end of the epoch, when the batch
+    losses have been averaged across the processes: every process then sees the same
+    figures and stops at once (a process stopping alone would leave the others
+    waiting for it).
+    """
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if getattr(net, "is_data_parallel", False):
+            return
         # skorch has already recorded the batch loss as a float: no second device sync
         key = "train_loss" if training else "valid_loss"
-        value = net.history[-1, "batches", -1, key]
+        self._check(key, net.history[-1, "batches", -1, key], len(net.history))
+
+    def on_epoch_end(self, net, **kwargs):
+        if not getattr(net, "is_data_parallel", False):
+            return
+        for batch in net.history[-1, "batches"]:
+            for key in ("train_loss", "valid_loss"):
+                if key in batch:
+                    self._check(key, batch[key], len(net.history))
+
+    @staticmethod
+    def _check(key, value, epoch):
         if not math.isfinite(value):
-            epoch = len(net.history)
             raise FloatingPointError(
                 f"The {key.replace('_', ' ')} became {value} in epoch {epoch}. The usual "
                 "causes are a learning_rate that is too high (try dividing it by 10) "
@@ -363,13 +404,14 @@ class EpochTable(PrintLog):
             super().on_epoch_end(net, **kwargs)
 
 
-class TabularNet(NeuralNet):
+class TabularNet(DistributedMixin, NeuralNet):
     """skorch ``NeuralNet`` for encoded tables.
 
     Builds a :class:`TableDataset` on the net's device, and computes the loss from
     the module output and the batch itself when there is no target (autoencoders).
     Models with a different objective override :meth:`get_loss` or
-    :meth:`train_step`.
+    :meth:`train_step`. Trains data-parallel inside ``with net.data_parallel():``
+    (:class:`~sklearn_ganae._distributed.DistributedMixin`, inert in one process).
     """
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
@@ -467,15 +509,6 @@ class TabularNet(NeuralNet):
                 module = module._orig_mod
             else:
                 return module
-
-    def agree_to_stop(self, stop: bool) -> bool:
-        """Whether training stops, given this process's decision ``stop``.
-
-        The package's callbacks call it at the same epochs in every process; one
-        process returns its decision, a data-parallel backend reduces it (any
-        process stopping stops all), so that every process leaves at the same epoch.
-        """
-        return bool(stop)
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TableDataset):

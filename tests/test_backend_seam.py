@@ -8,7 +8,7 @@ import torch
 from sklearn_ganae import AutoencoderTransformer, GANSampler
 from sklearn_ganae._base import seeded
 from sklearn_ganae._training import TableDataset, TabularNet, TensorBatchIterator
-from sklearn_ganae.gan._training import GANNet
+from sklearn_ganae.gan._training import GANBatchIterator, GANData, GANNet
 
 AE = dict(hidden_layer_sizes=(8,), max_epochs=3, batch_size=16, random_state=0)
 GAN = dict(
@@ -36,14 +36,34 @@ def test_sharded_iterators_split_one_permutation_between_processes(world_size):
         epoch = [b[1] for b in it]
         assert len(epoch) == len(it)
         seen.append(torch.cat(epoch))
-    # every row once per epoch, in exactly one process's shard
-    assert sorted(torch.cat(seen).tolist()) == list(range(101))
+    # shards of equal size (every process takes the same number of steps), padded
+    # with the first rows of the permutation: every row at least once per epoch
+    assert len({len(s) for s in seen}) == 1
+    size = -(-101 // world_size)
+    assert len(seen[0]) == size
+    rows = torch.cat(seen)
+    assert sorted(set(rows.tolist())) == list(range(101))
+    assert len(rows) == size * world_size  # world_size - 1 rows at most seen twice
+    assert len(torch.cat([b[1] for b in TensorBatchIterator(ds, 8)])) == 101  # one process
     # the same permutation whatever the global generator of each process holds
     torch.manual_seed(123)
     again = TensorBatchIterator(ds, 8, shuffle=True, rank=0, world_size=world_size, seed=7)
     assert torch.equal(torch.cat([b[1] for b in again]), seen[0])
     # and a new one next epoch
     assert not torch.equal(torch.cat([b[1] for b in again]), seen[0])
+
+
+def test_every_process_takes_the_same_number_of_gan_steps():
+    # 99 rows: shards of 50 rows, padded; unpadded shards of 50 and 49 rows would give
+    # 5 and 4 batches of 10, and the process with more would wait forever for the other
+    ds = GANData(np.zeros((99, 2), dtype=np.float32))
+    lengths = set()
+    for rank in range(2):
+        it = GANBatchIterator(ds, 10, rank=rank, world_size=2, seed=3)
+        batches = [b[0] for b in it]
+        lengths.add((len(it), len(batches)))
+        assert all(len(b) == 10 for b in batches)
+    assert lengths == {(5, 5)}
 
 
 def test_a_sharded_iterator_needs_a_seed_and_a_valid_rank():

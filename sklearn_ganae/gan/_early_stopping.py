@@ -81,14 +81,10 @@ class DetectionEarlyStopping(Callback):
         if dataset_valid is None or epoch % self.interval:
             return
         real = dataset_valid.X.cpu().numpy()
-        labels = None if dataset_valid.y is None else dataset_valid.y.cpu().numpy()
-        rng = np.random.RandomState(self.seed + epoch)
         n_fake = max(len(real), _MIN_DETECTION_FAKE)
-        fake_labels = None if labels is None else labels[rng.randint(len(labels), size=n_fake)]
-        fake = self.generate(net, n_fake, fake_labels, rng)
-        # the package's one detection measure (that of quality_report), in the
-        # encoded space, with its default classifier and folds
-        auc = detection_auc(real, fake, random_state=rng)
+        # computed on one process of a data-parallel run and broadcast: every
+        # process then takes the same decisions (and none waits for a slower one)
+        auc = net.on_first_process(lambda: self._detection_auc(net, dataset_valid, epoch))
         net.history.record("valid_detection", auc)
         score = max(auc, 0.5)
         se = auc_standard_error(score, len(real), n_fake)
@@ -108,6 +104,17 @@ class DetectionEarlyStopping(Callback):
                     f"(best {self.best_score_:.3f} at epoch {self.best_epoch_})."
                 )
             raise StopTraining
+
+    def _detection_auc(self, net, dataset_valid, epoch) -> float:
+        real = dataset_valid.X.cpu().numpy()
+        labels = None if dataset_valid.y is None else dataset_valid.y.cpu().numpy()
+        rng = np.random.RandomState(self.seed + epoch)
+        n_fake = max(len(real), _MIN_DETECTION_FAKE)
+        fake_labels = None if labels is None else labels[rng.randint(len(labels), size=n_fake)]
+        fake = self.generate(net, n_fake, fake_labels, rng)
+        # the package's one detection measure (that of quality_report), in the
+        # encoded space, with its default classifier and folds
+        return detection_auc(real, fake, random_state=rng)
 
     def on_train_end(self, net, **kwargs):
         restore = (

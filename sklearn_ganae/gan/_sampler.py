@@ -422,11 +422,12 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
             ReconstructionLoss(layout),
             state=state,
             max_epochs=self.pretrain_epochs,
-            batch_size=min(256, state.n_train),
+            batch_size=min(256, state.n_shard),
             learning_rate=1e-3,
             phase="pretraining",
         )
-        net.fit(TableDataset(state.Z[state.train_rows], device=state.device))
+        # data-parallel too in a data-parallel fit; a plain module afterwards
+        self._train_net(net, TableDataset(state.Z[state.train_rows], device=state.device), state)
         return net.get_module().eval()
 
     def _build_module(self, state):
@@ -499,7 +500,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
                     interval=self.validation_interval,
                     patience=self.n_iter_no_change,
                     seed=self._seed_,
-                    sink=print_to_stderr if self.verbose else silent,
+                    sink=print_to_stderr if self._verbosity(state) else silent,
                 ),
             )
         ]

@@ -25,6 +25,7 @@ from sklearn_ganae._training import (
     TabularNet,
     TensorBatchIterator,
     epoch_permutation,
+    shard,
     shard_size,
 )
 from sklearn_ganae.gan._modules import (
@@ -212,9 +213,11 @@ class GANBatchIterator(TensorBatchIterator):
                 rows, positions = data.draw(size)
                 yield data.X[rows], data.conditions(rows, positions)
             return
-        order = epoch_permutation(
-            len(data), data.X.device, self.world_size, self.seed, self.epoch_
-        )[self.rank :: self.world_size]
+        order = shard(
+            epoch_permutation(len(data), data.X.device, self.world_size, self.seed, self.epoch_),
+            self.rank,
+            self.world_size,
+        )
         self.epoch_ += 1
         for i in range(len(self)):
             rows = order[i * size : (i + 1) * size]
@@ -236,7 +239,9 @@ class GANNet(TabularNet):
     :meth:`initialize_optimizer` (the one place to change them, e.g. for DP-SGD).
 
     Per batch: one discriminator update; every ``n_critic`` batches, one generator
-    update. ``history`` records per epoch ``train_loss`` (the generator's loss),
+    update. In a data-parallel run both players are wrapped in DDP
+    (``_data_parallel_modules``) and each update averages its gradients across the
+    processes. ``history`` records per epoch ``train_loss`` (the generator's loss),
     ``train_d_loss`` and, for WGAN-GP, ``train_wasserstein`` (the critic's estimate
     of the Wasserstein distance, ``E[D(real)] - E[D(fake)]``).
     """
@@ -320,11 +325,19 @@ class GANNet(TabularNet):
             training=True,
         )
 
+    # both players' gradients are averaged across the processes of a data-parallel run
+    _data_parallel_modules = ("module", "discriminator")
+
     def train_step(self, batch, **fit_params):
         real, cond = batch
-        # forward passes go through the modules as the net holds them (a backend's
-        # wrappers included); attributes are read from the modules themselves
+        # the training forward passes go through the modules as the net holds them
+        # (a backend's wrappers included), so that their gradients are synchronised;
+        # attributes are read from the modules themselves. Two passes use the plain
+        # discriminator: the gradient penalty (see discriminator_objective) and the
+        # generator's update (the discriminator is frozen there: a pass through its
+        # DDP wrapper would wait for parameter gradients that never come)
         G, D = self.module_, self.discriminator_
+        D_plain = self.get_module("discriminator")
         index = self.get_module().decoder.index
         noise_dim = self.get_module().noise_dim
         n = real.shape[0]
@@ -338,10 +351,7 @@ class GANNet(TabularNet):
             fake_g = relaxed_activate(index, raw, self.tau)
         fake = fake_g.detach()
         # --- discriminator ---
-        d_real, d_fake = D(real, cond), D(fake, cond)
-        loss_d = discriminator_loss(self.loss, d_real, d_fake)
-        if self.loss == "wgan-gp":
-            loss_d = loss_d + self.gradient_penalty * gradient_penalty(D, real, fake, cond)
+        loss_d, d_real, d_fake = self.discriminator_objective(D, D_plain, real, fake, cond)
         self._zero_grad_optimizer(set_to_none=True, names=_DISCRIMINATOR)
         self.backward(loss_d)
         self._notify_grad(D, batch)
@@ -354,8 +364,8 @@ class GANNet(TabularNet):
         if not update_g:
             return {"loss": self._last_g_loss, "y_pred": None}
         # --- generator ---
-        D.requires_grad_(False)
-        loss_g = generator_loss(self.loss, D(fake_g, cond))
+        D_plain.requires_grad_(False)
+        loss_g = generator_loss(self.loss, D_plain(fake_g, cond))
         if self._condition_select.shape[1]:
             loss_g = loss_g + self._condition_loss(index, raw, cond)
         if self.reconstruction_weight > 0:
@@ -364,11 +374,29 @@ class GANNet(TabularNet):
             loss_g = loss_g + self.reconstruction_weight * self.criterion_(rec, fake_g)
         self._zero_grad_optimizer(set_to_none=True, names=_GENERATOR)
         self.backward(loss_g)
-        D.requires_grad_(True)
+        D_plain.requires_grad_(True)
         self._notify_grad(G, batch)
         self._step_optimizer(None, names=_GENERATOR)
         self._last_g_loss = loss_g.detach()
         return {"loss": self._last_g_loss, "y_pred": None}
+
+    def discriminator_objective(self, D, D_plain, real, fake, cond):
+        """The discriminator's loss on a batch, and its scores of real and fake rows.
+
+        ``D`` is the discriminator as the net holds it (a DDP wrapper in a
+        data-parallel run), ``D_plain`` the module itself. The scores go through
+        ``D``; WGAN-GP's gradient penalty goes through ``D_plain``: its
+        ``torch.autograd.grad(..., create_graph=True)`` differentiates with respect
+        to the interpolated rows only (no parameter gradient is accumulated there,
+        so DDP's hooks do not fire), and the penalty's own gradient reaches the
+        parameters in the one backward pass of the loss, where DDP averages it
+        together with the rest of the gradient.
+        """
+        d_real, d_fake = D(real, cond), D(fake, cond)
+        loss_d = discriminator_loss(self.loss, d_real, d_fake)
+        if self.loss == "wgan-gp":
+            loss_d = loss_d + self.gradient_penalty * gradient_penalty(D_plain, real, fake, cond)
+        return loss_d, d_real, d_fake
 
     def _condition_loss(self, index, raw, cond):
         """Cross-entropy of the conditioned category under the generator's logits."""

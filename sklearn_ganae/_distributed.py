@@ -1,0 +1,292 @@
+"""Data-parallel training on torch.distributed (DDP), for in-memory tables.
+
+When a ``torch.distributed`` process group of more than one process is initialised
+(a launcher such as ``torchrun`` set the environment and the user's script called
+``torch.distributed.init_process_group``), every estimator's ``fit`` trains
+data-parallel; otherwise nothing here runs and a fit is exactly the one-process fit.
+The package never creates a process group: its backend, devices and lifetime are
+the application's.
+
+What agrees across the processes and what differs:
+
+- the fit's seed is rank 0's (:func:`broadcast_object`); every process then fits the
+  encoder on the whole table with that seed and the encoded rows are compared across
+  the processes (:func:`check_same_everywhere`: a digest, not the rows), so that a
+  process given other rows fails at once, on every process, with a clear error;
+- the validation split and the batch sizes are drawn and computed before the
+  per-process seed offset, so they are the same everywhere;
+- initial weights agree: ``DistributedDataParallel`` broadcasts rank 0's module state
+  when it wraps a module (:meth:`DistributedMixin.data_parallel`);
+- each epoch's row order is one permutation drawn from ``seed + epoch`` and sharded
+  by the batch iterators; noise, dropout masks and training-by-sampling draws differ
+  (torch is seeded with ``seed + rank`` for the training itself);
+- gradients are averaged by DDP at every step; batch-norm running statistics, which
+  each process updates from its own batches, are rank 0's (broadcast at the end of
+  every training epoch, as DDP's ``broadcast_buffers`` does before each forward
+  pass);
+- the per-batch losses of each epoch are averaged across the processes before the
+  epoch's callbacks run, so every process records the same history and every
+  decision taken from it (early stopping, the divergence guard) is the same;
+  decisions from elsewhere go through :meth:`DistributedMixin.agree_to_stop` (any
+  process stopping stops all) or are computed on rank 0 and broadcast
+  (:meth:`DistributedMixin.on_first_process`).
+
+After training the net holds its plain modules again (the class of the net never
+changes), so a model fitted data-parallel predicts, samples, pickles and saves like
+one fitted in one process, on every process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import numbers
+import os
+import warnings
+
+import numpy as np
+import torch
+from torch import distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+_warned_about_environment = False
+
+
+def distributed_context() -> tuple[int, int]:
+    """``(rank, world_size)`` of this process: the process group's when one of more
+    than one process is initialised, else ``(0, 1)``.
+
+    Warns once when a launcher's environment says ``WORLD_SIZE > 1`` but no process
+    group is initialised (each process would then train a model of its own).
+    """
+    if dist.is_available() and dist.is_initialized():
+        world_size = dist.get_world_size()
+        if world_size > 1:
+            return dist.get_rank(), world_size
+        return 0, 1
+    global _warned_about_environment
+    size = os.environ.get("WORLD_SIZE", "1")
+    if not _warned_about_environment and size.isdigit() and int(size) > 1:
+        _warned_about_environment = True
+        warnings.warn(
+            f"WORLD_SIZE={size} is set (a launcher such as torchrun?) but no "
+            "torch.distributed process group is initialised, so each process trains a "
+            "model of its own. Call torch.distributed.init_process_group('gloo') (CPU) "
+            "or ('nccl') (GPU) before fit to train data-parallel.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return 0, 1
+
+
+def collective_device() -> torch.device:
+    """Where the tensors of a collective live: the current GPU for NCCL, else the CPU."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def broadcast_object(value, src: int = 0):
+    """Rank ``src``'s ``value`` (picklable), on every process."""
+    box = [value]
+    dist.broadcast_object_list(box, src=src)
+    return box[0]
+
+
+def any_process(flag: bool) -> bool:
+    """Whether ``flag`` is true on at least one process (the same answer on all)."""
+    value = torch.tensor([1 if flag else 0], dtype=torch.int32, device=collective_device())
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item())
+
+
+def digest(*arrays) -> bytes:
+    """SHA-256 of arrays' shapes, dtypes and bytes (None counts as an empty entry)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        if a is None:
+            h.update(b"none;")
+            continue
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape};".encode())
+        h.update(a.tobytes() if a.dtype != object else repr(a.tolist()).encode())
+    return h.digest()
+
+
+def check_same_everywhere(what: str, *arrays) -> None:
+    """Raise a ``ValueError`` on every process when ``arrays`` differ between them.
+
+    Compares a digest with rank 0's (one small broadcast and one all-reduce), so that
+    a process handed other rows fails at once instead of training on them.
+    """
+    mine = digest(*arrays)
+    differs = broadcast_object(mine) != mine
+    if any_process(differs):
+        raise ValueError(
+            f"The {what} differs between the processes of the data-parallel run "
+            f"(rank {dist.get_rank()} {'differs from' if differs else 'matches'} rank 0). "
+            "Every process must call fit with the same whole table (and labels): the "
+            "package shards the rows between the processes itself."
+        )
+
+
+def broadcast_buffers(module: torch.nn.Module, src: int = 0) -> None:
+    """Give every process rank ``src``'s buffers of ``module`` (batch-norm statistics)."""
+    for buffer in module.buffers():
+        dist.broadcast(buffer, src=src)
+
+
+def wrap_module(module: torch.nn.Module, device) -> DistributedDataParallel:
+    """``module`` in ``DistributedDataParallel`` (which broadcasts rank 0's state)."""
+    device = torch.device(device)
+    device_ids = None
+    if device.type == "cuda":
+        device_ids = [device.index if device.index is not None else torch.cuda.current_device()]
+    return DistributedDataParallel(module, device_ids=device_ids)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+class DistributedMixin:
+    """Data-parallel training of a skorch net on torch.distributed (inert otherwise).
+
+    :class:`~sklearn_ganae._training.TabularNet` inherits it, so the class of a net
+    never changes; the estimators enter a data-parallel run with
+    ``with net.data_parallel(): net.partial_fit(...)`` after ``net.initialize()``.
+    Inside, the modules named in ``_data_parallel_modules`` (those with trainable
+    parameters) are wrapped in ``DistributedDataParallel``; forward passes go through
+    the wrappers (so that gradients are averaged) and everything else reads the
+    modules through ``get_module``. In one process every method here does what a
+    one-process net does.
+    """
+
+    # the modules whose gradients are synchronised (a GAN adds its discriminator)
+    _data_parallel_modules: tuple = ("module",)
+
+    @property
+    def is_data_parallel(self) -> bool:
+        """Whether the net is training data-parallel now (its modules are wrapped)."""
+        return isinstance(getattr(self, "module_", None), DistributedDataParallel)
+
+    @contextlib.contextmanager
+    def data_parallel(self):
+        """Train data-parallel inside the block: wrap the modules, unwrap them after.
+
+        On success, rank 0's buffers are given to every process before the modules
+        are unwrapped (parameters agree already: DDP averaged every gradient).
+        """
+        wrapped = []
+        done = False
+        try:
+            for name in self._data_parallel_modules:
+                module = getattr(self, name + "_")
+                if any(p.requires_grad for p in module.parameters()):
+                    setattr(self, name + "_", wrap_module(module, self.device))
+                    wrapped.append(name)
+            yield self
+            done = True
+        finally:
+            for name in wrapped:
+                module = getattr(self, name + "_").module
+                if done:
+                    broadcast_buffers(module)
+                setattr(self, name + "_", module)
+
+    def _wrapped_modules(self) -> list:
+        return [
+            m.module
+            for m in (getattr(self, n + "_", None) for n in self._data_parallel_modules)
+            if isinstance(m, DistributedDataParallel)
+        ]
+
+    def agree_to_stop(self, stop: bool) -> bool:
+        """Whether training stops, given this process's decision ``stop``.
+
+        The package's callbacks call it at the same epochs in every process; one
+        process returns its own decision, a data-parallel run all-reduces it (any
+        process stopping stops all), so that every process leaves at the same epoch.
+        """
+        if self.is_data_parallel:
+            return any_process(bool(stop))
+        return bool(stop)
+
+    def on_first_process(self, compute):
+        """``compute()``, computed on rank 0 only in a data-parallel run and broadcast.
+
+        For decisions that are costly or need not be computed everywhere (the GAN's
+        detection check). An error on rank 0 is raised on every process (none hangs).
+        """
+        if not self.is_data_parallel:
+            return compute()
+        result = error = None
+        if dist.get_rank() == 0:
+            try:
+                result = compute()
+            except Exception as exc:  # told to every process below
+                error = exc
+        result, message = broadcast_object(
+            (result, None if error is None else f"{type(error).__name__}: {error}")
+        )
+        if error is not None:
+            raise error
+        if message is not None:
+            raise RuntimeError(f"Rank 0 failed during a data-parallel check: {message}")
+        return result
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        if training and iterator is not None:
+            # batch norm's running statistics: rank 0's, so that validation, the
+            # callbacks and the best weights they keep see one model everywhere
+            for module in self._wrapped_modules():
+                broadcast_buffers(module)
+
+    def notify(self, method_name, **cb_kwargs):
+        if method_name == "on_epoch_end" and self.is_data_parallel:
+            self._average_epoch_batches()
+        super().notify(method_name, **cb_kwargs)
+
+    def _average_epoch_batches(self) -> None:
+        """Average this epoch's per-batch figures (losses) across the processes.
+
+        Every process has the same batches with the same keys (the iterators give
+        each the same number of batches), so one all-reduce of a matrix does it;
+        batch sizes stay as they are (each process's). A NaN on one process becomes
+        a NaN on all, so the divergence guard stops every process at once.
+        """
+        batches = self.history[-1]["batches"]
+        keys = sorted(
+            {
+                k
+                for b in batches
+                for k, v in b.items()
+                if _is_number(v) and not k.endswith("_batch_size")
+            }
+        )
+        device = collective_device()
+        shape = torch.tensor([len(batches), len(keys)], dtype=torch.int64, device=device)
+        extremes = torch.cat([shape, -shape])
+        dist.all_reduce(extremes, op=dist.ReduceOp.MAX)
+        if not torch.equal(extremes[:2], -extremes[2:]):
+            raise RuntimeError(
+                f"The processes of the data-parallel run recorded different batches in "
+                f"epoch {len(self.history)} (this one: {len(batches)} batches, "
+                f"{len(keys)} figures); every process must train on the same number of "
+                "batches."
+            )
+        if not keys:
+            return
+        values = torch.full((len(batches), len(keys)), math.nan, dtype=torch.float64)
+        for i, b in enumerate(batches):
+            for j, k in enumerate(keys):
+                if _is_number(b.get(k)):
+                    values[i, j] = float(b[k])
+        present = ~torch.isnan(values)
+        total = values.to(device)
+        dist.all_reduce(total)
+        mean = (total / dist.get_world_size()).cpu()
+        for i, j in present.nonzero().tolist():
+            batches[i][keys[j]] = float(mean[i, j])
