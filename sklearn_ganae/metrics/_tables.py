@@ -45,8 +45,8 @@ from sklearn_ganae._columns import (
     infer_role,
     resolve_column_roles,
 )
+from sklearn_ganae._features import categorical_mask
 from sklearn_ganae.metrics._defaults import MAX_ONEHOT, SEED_MAX
-from sklearn_ganae.tabular import is_categorical_dtype
 
 
 @dataclass
@@ -214,38 +214,15 @@ def _align(reference: pd.DataFrame, other: pd.DataFrame, ref_role: str, role: st
 
 
 def resolve_categorical(frame: pd.DataFrame, categorical_features, role: str) -> np.ndarray:
-    """The categorical mask of ``frame`` (``"auto"``, names, indices or a boolean mask)."""
-    n = frame.shape[1]
-    if isinstance(categorical_features, str) and categorical_features == "auto":
-        return np.array([is_categorical_dtype(d) for d in frame.dtypes], dtype=bool)
-    spec = np.asarray(categorical_features)
-    mask = np.zeros(n, dtype=bool)
-    if spec.size == 0:
-        return mask
-    if spec.dtype.kind == "b":
-        if spec.shape != (n,):
-            raise ValueError(
-                f"categorical_features as a boolean mask must have one entry per column "
-                f"({n}), got shape {spec.shape}."
-            )
-        return spec.astype(bool)
-    if spec.dtype.kind in "iu":
-        bad = spec[(spec < -n) | (spec >= n)]
-        if bad.size:
-            raise ValueError(
-                f"categorical_features indices {bad.tolist()} are out of range for {n} columns."
-            )
-        mask[spec] = True
-        return mask
-    labels = list(frame.columns)
-    unknown = [s for s in spec.ravel().tolist() if s not in labels]
-    if unknown:
-        raise ValueError(
-            f"categorical_features names {unknown} are not columns of {role}; its columns "
-            f"are {[str(c) for c in labels]}."
-        )
-    mask[[labels.index(s) for s in spec.ravel().tolist()]] = True
-    return mask
+    """The categorical mask of ``frame`` (``"auto"``, names, indices or a boolean mask),
+    resolved as the encoder resolves it."""
+    return categorical_mask(
+        categorical_features,
+        frame.shape[1],
+        dtypes=list(frame.dtypes),
+        columns=list(frame.columns),
+        where=role,
+    )
 
 
 _GIVEN = "given in column_roles"
