@@ -4,7 +4,11 @@ The command line never destroys data: every path is checked before any work star
 (the input exists and is a file, the output's directory exists and is writable, an
 existing output is replaced only with ``--overwrite``, the input is never the
 output), and each output is written to a temporary file beside its target, then
-renamed onto it, so that an error or a Ctrl-C leaves no partial file.
+renamed onto it, so that an error or a Ctrl-C leaves no partial file (the helpers
+live in :mod:`sklearn_ganae._files`, shared with ``GeneratorMixin.sample_to``).
+``synthesize --rows`` above :data:`STREAM_ROWS` streams the rows to the output with
+the model's ``sample_to``, in constant memory, and reports on the first
+``STREAM_ROWS`` of them.
 
 Exit status: 0 success, 1 error (one line on stderr starting with ``error:``),
 2 invalid command line (argparse's usage message), 130 interrupted.
@@ -14,16 +18,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import os
-import stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sklearn_ganae import _files
+from sklearn_ganae._files import TABLE_EXTENSIONS as _TABLE_EXTENSIONS
+from sklearn_ganae._files import TABLE_FORMATS as TABLE_FORMATS  # re-exported
 from sklearn_ganae._registry import GENERATORS
 
 EXIT_OK = 0
@@ -31,9 +35,11 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
-# table files, by extension
-TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-_TABLE_EXTENSIONS = ".csv, .parquet or .pq"
+#: ``synthesize --rows`` above this many rows streams them to OUT in batches of this
+#: many (``sample_to``), in constant memory; the quality report reads the first batch.
+#: A multiple of the generators' draws of 10,000 rows (``_generator.SAMPLE_BATCH``), so
+#: that the report's rows, drawn first, are the file's first rows.
+STREAM_ROWS = 100_000
 
 EXIT_STATUS_EPILOG = """\
 exit status:
@@ -43,14 +49,16 @@ exit status:
   2    invalid command line (a usage message)
   130  interrupted (Ctrl-C); no partial output file is left behind"""
 
-_FILES_EPILOG = """\
+_FILES_EPILOG = f"""\
 files:
   IN is a .csv or a Parquet file (.parquet, .pq; needs pyarrow: pip install
   sklearn-ganae[parquet]); OUT's extension chooses its format the same way.
   Every path is checked before the work starts. OUT must not exist unless
   --overwrite is given, and it is never the input, even with --overwrite. OUT
   is written to a temporary file in its directory and renamed onto OUT at the
-  end: an error or a Ctrl-C leaves no partial file."""
+  end: an error or a Ctrl-C leaves no partial file. More than {STREAM_ROWS:,} rows are
+  streamed to OUT in batches of {STREAM_ROWS:,} (one Parquet row group each), in
+  constant memory; the quality report then compares IN with the first {STREAM_ROWS:,}."""
 
 
 class CLIError(Exception):
@@ -61,24 +69,17 @@ class CLIError(Exception):
 
 
 def _table_format(path: str, what: str) -> str:
-    extension = Path(path).suffix.lower()
-    fmt = TABLE_FORMATS.get(extension)
-    if fmt is None:
-        raise CLIError(
-            f"{what} {path} has the extension {extension or '(none)'!r}, which is not a "
-            f"table format; use a file name ending in {_TABLE_EXTENSIONS}."
-        )
-    return fmt
+    try:
+        return _files.table_format(path, what)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
 
 
 def _require_pyarrow(path: str) -> None:
     try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise CLIError(
-            f"Parquet files ({path}) need pyarrow, which is not installed; install it with "
-            "pip install sklearn-ganae[parquet] (or pip install pyarrow), or use a .csv file."
-        ) from None
+        _files.require_pyarrow(path)
+    except ImportError as exc:
+        raise CLIError(str(exc)) from None
 
 
 def _check_input(path: str, what: str) -> str:
@@ -119,41 +120,24 @@ def _check_output(
 
     ``option`` names the command-line option that gives the path, for the messages.
     """
-    p = Path(path)
-    if p.is_dir():
-        raise CLIError(
-            f"{what} {path} is a directory; give a file name for {option}, for example "
-            f"{p / ('synthetic.csv' if option != '--plot' else 'report.png')}."
-        )
     for source in inputs:
         if _same_file(path, source):
             raise CLIError(
                 f"{what} {path} is the input file {source}; the input is never "
                 f"overwritten (not even with --overwrite): give {option} another file name."
             )
-    fmt = extensions(path)
-    parent = Path(os.path.abspath(path)).parent
-    if not parent.is_dir():
-        raise CLIError(
-            f"the directory of {what} {path} does not exist ({parent}); create it first "
-            f"or give {option} a path in an existing directory."
+    try:
+        return _files.check_output_path(
+            path,
+            overwrite=overwrite,
+            what=what,
+            option=option,
+            overwrite_hint="pass --overwrite to replace it",
+            example="synthetic.csv" if option != "--plot" else "report.png",
+            extensions=extensions,
         )
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise CLIError(
-            f"cannot write {what} {path}: the directory {parent} is not writable; give "
-            f"{option} a path in a directory you can write to."
-        )
-    if os.path.lexists(path):
-        if not overwrite:
-            raise CLIError(
-                f"{what} {path} already exists; pass --overwrite to replace it, or give "
-                f"{option} another file name."
-            )
-        if not p.is_file():
-            raise CLIError(
-                f"{what} {path} exists and is not a regular file; give {option} another file name."
-            )
-    return fmt
+    except OSError as exc:
+        raise CLIError(str(exc)) from None
 
 
 def _figure_format(path: str) -> str:
@@ -180,50 +164,24 @@ def _require_matplotlib() -> None:
         ) from None
 
 
-def _file_mode(target: Path) -> int:
-    """Permission bits for a new file: the target's when it exists, else the umask's."""
-    try:
-        return stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-# errors of os.link that mean "no hard links here" (FAT, some network or FUSE file systems)
-_NO_HARD_LINKS = frozenset(
-    {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK}
-)
-
-
-def _publish(tmp: str, target: Path, *, overwrite: bool, name: str) -> None:
-    """Move the finished file ``tmp`` to ``target``; never replace it unless ``overwrite``.
-
-    Without ``overwrite`` the file is published with a hard link, which fails if
-    ``target`` exists, so that a file created there while the work ran (the paths
-    were checked before it) is never replaced. ``name`` is the path as the user gave it.
-    """
-    if overwrite:
-        os.replace(tmp, target)
-        return
-    appeared = CLIError(
-        f"{name} was created by something else while the work ran and was left as it "
+def _appeared(target: str) -> CLIError:
+    return CLIError(
+        f"{target} was created by something else while the work ran and was left as it "
         "was; nothing was written. Pass --overwrite to replace it, or give another file name."
     )
+
+
+@contextlib.contextmanager
+def _writing(target: str) -> Iterator[None]:
+    """Errors of writing ``target`` as one-line :class:`CLIError` messages."""
     try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise appeared from None
-    except (OSError, AttributeError, NotImplementedError) as exc:
-        if isinstance(exc, OSError) and exc.errno not in _NO_HARD_LINKS:
-            raise
-        # no hard links on this file system: rename, if the target still does not exist
-        if os.path.lexists(target):
-            raise appeared from None
-        os.replace(tmp, target)
-        return
-    with contextlib.suppress(OSError):
-        os.unlink(tmp)
+        yield
+    except FileExistsError:  # created after the paths were checked, or while writing
+        raise _appeared(target) from None
+    except OSError as exc:
+        raise CLIError(f"cannot write {target}: {exc}; nothing was written.") from None
+    except ValueError as exc:  # rows that the format cannot hold
+        raise CLIError(f"cannot write {target}: {exc} (nothing was written)") from None
 
 
 def write_atomically(
@@ -238,26 +196,13 @@ def write_atomically(
     file system has no hard links, it is renamed if the target still does not exist.
     On any exception, ``KeyboardInterrupt`` included, the temporary file is
     removed and ``target`` is left as it was; an ``OSError`` (a full disk, say)
-    becomes a :class:`CLIError`.
+    becomes a :class:`CLIError`. (:func:`sklearn_ganae._files.write_atomically`,
+    which ``sample_to`` uses too, with the command line's messages.)
     """
-    target_path = Path(os.path.abspath(target))
-    try:
-        fd, tmp = tempfile.mkstemp(
-            dir=target_path.parent, prefix=f".{target_path.name}.", suffix=".part"
+    with _writing(target):
+        _files.write_atomically(
+            target, write, overwrite=overwrite, overwrite_hint="Pass --overwrite to replace it"
         )
-    except OSError as exc:
-        raise CLIError(f"cannot write {target}: {exc}") from None
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, _file_mode(target_path))
-        _publish(tmp, target_path, overwrite=overwrite, name=target)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise CLIError(f"cannot write {target}: {exc}; nothing was written.") from None
-        raise
 
 
 # --- tables -------------------------------------------------------------------------
@@ -281,11 +226,12 @@ def _read_table(path: str, fmt: str, what: str):
         raise CLIError(f"cannot read {what} {path} as {kind}: {message}") from None
 
 
-def _write_table(frame, path: str, fmt: str) -> None:
-    if fmt == "csv":
-        frame.to_csv(path, index=False)
-    else:
-        frame.to_parquet(path, index=False)
+def _write_table(rows, path: str, fmt: str) -> None:
+    """Write a DataFrame (or an iterable of DataFrame batches) to ``path``, with the
+    writer of ``sample_to`` (Parquet: one arrow schema, one row group per batch)."""
+    import pandas as pd
+
+    _files.write_batches([rows] if isinstance(rows, pd.DataFrame) else rows, path, fmt)
 
 
 # --- progress -----------------------------------------------------------------------
@@ -369,13 +315,24 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
         except FloatingPointError as exc:  # the training diverged
             raise CLIError(f"training diverged: {exc}") from None
     _describe_columns(model, progress)
-    with progress.phase("sampling"):
-        synthetic = model.sample(args.rows, random_state=args.seed)
+    # more than STREAM_ROWS rows are streamed to the file by sample_to, in constant
+    # memory; the report then reads the first STREAM_ROWS of them, drawn first (the
+    # first rows of a seeded call do not depend on the rows that follow)
+    streamed = args.rows > STREAM_ROWS
+    wants_report = not args.no_report and not args.quiet
+    synthetic = None
+    if wants_report or not streamed:
+        with progress.phase("sampling"):
+            synthetic = model.sample(min(args.rows, STREAM_ROWS), random_state=args.seed)
     report = None
-    if not args.no_report and not args.quiet:
+    if wants_report:
         # before writing: a failed or interrupted report leaves no output file
         from sklearn_ganae.metrics import quality_report
 
+        if streamed:
+            progress.note(
+                f"quality report on the first {len(synthetic):,} of the {args.rows:,} rows"
+            )
         with progress.phase("report"):
             try:
                 report = quality_report(
@@ -386,21 +343,37 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
                     f"the quality report failed: {exc} (nothing was written; pass "
                     "--no-report to skip the report)"
                 ) from None
-    with progress.phase("writing"):
-        write_atomically(
-            args.output,
-            lambda tmp: _write_table(synthetic, tmp, out_fmt),
-            overwrite=args.overwrite,
-        )
+    if streamed:
+        with progress.phase("sampling and writing"), _writing(args.output):
+            model.sample_to(
+                args.output,
+                args.rows,
+                batch_size=STREAM_ROWS,
+                overwrite=args.overwrite,
+                random_state=args.seed,
+            )
+    else:
+        with progress.phase("writing"):
+            write_atomically(
+                args.output,
+                lambda tmp: _write_table(synthetic, tmp, out_fmt),
+                overwrite=args.overwrite,
+            )
     args.written.append(args.output)
     if not args.quiet:
         print(
-            f"Wrote {len(synthetic)} synthetic rows x {synthetic.shape[1]} columns to "
+            f"Wrote {args.rows} synthetic rows x {data.shape[1]} columns to "
             f"{args.output} ({estimator.__name__}, {model.n_iter_} epochs, seed {args.seed}).",
             file=out,
         )
     if report is not None:
         print("", file=out)
+        if streamed:
+            print(
+                f"(The report compares the input with the first {len(synthetic):,} of "
+                f"the {args.rows:,} rows written.)",
+                file=out,
+            )
         print(report.summary(), file=out)
     progress.timings()
     return EXIT_OK
@@ -503,7 +476,15 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     synth.add_argument("input", metavar="IN", help="the real rows: a .csv, .parquet or .pq file")
-    synth.add_argument("--rows", type=int, required=True, help="number of rows to generate")
+    synth.add_argument(
+        "--rows",
+        type=int,
+        required=True,
+        help=(
+            f"number of rows to generate; more than {STREAM_ROWS:,} are streamed to OUT "
+            f"in batches, in constant memory, and the report reads the first {STREAM_ROWS:,}"
+        ),
+    )
     synth.add_argument(
         "--output",
         "-o",

@@ -551,7 +551,15 @@ def _restore_datetimes(ns: np.ndarray, missing: np.ndarray, codec: DatetimeCodec
 # character classes of identifier strings: a digit, a lower-case or an upper-case letter
 _DIGIT, _LOWER, _UPPER = -1, -2, -3
 _MAX_PATTERNS = 1_000
+# rounds of redrawing generated strings that equal a training value, before numbering
 _ID_ROUNDS = 20
+# a pattern's characters are drawn by a permutation of at most this many strings (the
+# rightmost letters and digits); those of longer patterns further left are random
+_PERMUTED_SPACE = 2**62
+_FEISTEL_ROUNDS = 6
+# candidates examined at once when looking for fresh integers within the training range
+_MAX_BLOCK = 1 << 20
+_INT64 = np.iinfo(np.int64)
 
 
 def hash_values(values) -> np.ndarray:
@@ -568,14 +576,23 @@ def _hashes(values) -> np.ndarray:
 class IdentifierCodec:
     """A column that names rows: not modelled (width 0), regenerated when decoding.
 
-    Integers: fresh values within the training range where it has room (drawn
-    uniformly among the integers not used in training), otherwise consecutive values
-    after the training maximum. Strings: each new value takes the *shape* of a
-    training value (its length and, per position, the character class: digit,
-    lower-case letter, upper-case letter, or the punctuation itself), filled with
-    random characters of those classes. Generated values are unique within one call
-    and never equal a training value (checked against 64-bit hashes of the training
-    values; the values themselves are not stored). Missing values keep their rate.
+    Integers: fresh values within the training range, drawn uniformly among the
+    integers not used in training, as long as at most half of those have been
+    taken in the call; then consecutive values after the training maximum (and
+    before its minimum, next to the int64 limit). Strings: each new value takes the
+    *shape* of a training value (its length and, per position, the character class:
+    digit, lower-case letter, upper-case letter, or the punctuation itself), filled
+    with characters of those classes; a shape whose strings are all used is
+    continued with numbered values (``name-new-0``, ...). Generated values are
+    unique within one sampling call, across all its batches, and never equal a
+    training value (checked against 64-bit hashes of the training values; the values
+    themselves are not stored). Missing values keep their rate.
+
+    One call's identifiers come from :meth:`draws`, a state of a few counters per
+    column (constant memory): each batch takes the next values of a keyed
+    pseudo-random permutation (a Feistel network) of the column's space of fresh
+    values, so batches never repeat each other's values and nothing generated has to
+    be remembered.
     """
 
     width = 0
@@ -647,10 +664,24 @@ class IdentifierCodec:
     def transform(self, values, out):
         return None
 
-    def inverse(self, block, rng):
+    def draws(self, n_samples: int):
+        """The identifiers of one sampling call of ``n_samples`` rows, batch by batch.
+
+        The result's ``take(n, rng)`` gives the next ``n`` fresh values of the call.
+        A ``ValueError`` says, before anything is drawn, when the column has no room
+        for ``n_samples`` fresh integers in int64.
+        """
+        if self.kind_ == "integer":
+            return _IntegerDraws(self, n_samples)
+        return _StringDraws(self, n_samples)
+
+    def inverse(self, block, rng, draws=None):
+        """Fresh identifiers for the rows of ``block``: the next values of ``draws``
+        (one sampling call), or of a call of these rows alone."""
         n = len(block)
         rng = rng if rng is not None else np.random.RandomState(self.seed)
-        values = self._fresh(n, rng)
+        draws = self.draws(n) if draws is None else draws
+        values = draws.take(n, rng)
         if self.missing_rate_ > 0:
             missing = rng.random_sample(n) < self.missing_rate_
             if self.kind_ == "integer":
@@ -661,54 +692,205 @@ class IdentifierCodec:
                 values[missing] = np.nan
         return values
 
-    def _fresh(self, n, rng):
-        if n == 0:
-            return np.zeros(0, dtype=np.int64 if self.kind_ == "integer" else object)
-        if self.kind_ == "integer":
-            return self._fresh_integers(n, rng)
-        return self._fresh_strings(n, rng)
 
-    def _fresh_integers(self, n, rng):
-        span = self.max_ - self.min_ + 1
-        if span - self.n_distinct_ >= 2 * n:
-            got = np.zeros(0, dtype=np.int64)
-            top = min(self.max_ + 1, np.iinfo(np.int64).max)  # the maximum is taken anyway
-            for _ in range(_ID_ROUNDS):
-                draw = rng.randint(self.min_, top, size=2 * n + 16, dtype=np.int64)
-                draw = draw[~_isin_hashes(draw, self.hashes_)]
-                got = pd.unique(np.concatenate([got, draw]))
-                if len(got) >= n:
-                    return np.asarray(got[:n], dtype=np.int64)
-        # no room in the training range: consecutive values after its maximum (or
-        # before its minimum, next to the int64 limit)
-        if self.max_ + n <= np.iinfo(np.int64).max:
-            return self.max_ + 1 + np.arange(n, dtype=np.int64)
-        if self.min_ - n >= np.iinfo(np.int64).min:
-            return self.min_ - n + np.arange(n, dtype=np.int64)
-        raise ValueError(
-            f"Column {self.name!r}: no room for {n} fresh integer identifiers in int64; "
-            "convert the identifiers to strings."
-        )
+# --- a keyed permutation of [0, size): fresh values without remembering them ---------
 
-    def _fresh_strings(self, n, rng):
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijective scramble of 64-bit words."""
+    z = z + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def _half_bits(size: int) -> int:
+    """Half the bits of a Feistel domain that holds ``[0, size)``."""
+    return (max((int(size) - 1).bit_length(), 2) + 1) // 2
+
+
+def _feistel(x, half, keys):
+    mask = (np.uint64(1) << half) - np.uint64(1)
+    left, right = x >> half, x & mask
+    for key in keys:
+        left, right = right, left ^ (_mix(right ^ key) & mask)
+    return (left << half) | right
+
+
+def permute(index: np.ndarray, size, half, keys: np.ndarray) -> np.ndarray:
+    """The images of ``index`` (uint64, each below its ``size``) under a permutation
+    of ``[0, size)`` keyed by ``keys``: a balanced Feistel network on ``2 * half``
+    bits, walked along its cycles until the value falls below ``size``.
+
+    ``size`` and ``half`` (from :func:`_half_bits`) are uint64 scalars, or arrays
+    with one value per index. Distinct indices below ``size`` give distinct values.
+    """
+    per_value = np.ndim(half) > 0
+    with np.errstate(over="ignore"):
+        out = _feistel(np.asarray(index, dtype=np.uint64), half, keys)
+        walk = np.flatnonzero(out >= size)
+        while len(walk):
+            out[walk] = _feistel(out[walk], half[walk] if per_value else half, keys)
+            walk = walk[out[walk] >= (size[walk] if per_value else size)]
+    return out
+
+
+def _keys(rng) -> np.ndarray:
+    return rng.randint(0, 2**64, size=_FEISTEL_ROUNDS, dtype=np.uint64)
+
+
+class _IntegerDraws:
+    """Fresh integers of one call: first a permutation of the training range (its
+    values not used in training, at most half of them), then counting away from it."""
+
+    def __init__(self, codec: IdentifierCodec, n_samples: int):
+        self.codec = codec
+        span = codec.max_ - codec.min_ + 1
+        # the top of a full int64 range drops out of the permutation: it is the
+        # training maximum, taken anyway
+        self.size = min(span, 2**64 - 1)
+        self.half = np.uint64(_half_bits(self.size))
+        self.in_range = max(span - codec.n_distinct_, 0) // 2
+        self.above = _INT64.max - codec.max_
+        self.below = codec.min_ - _INT64.min
+        if n_samples > self.in_range + self.above + self.below:
+            raise ValueError(
+                f"Column {codec.name!r}: no room for {n_samples} fresh integer identifiers "
+                "in int64; convert the identifiers to strings."
+            )
+        self.taken = self.index = self.used_above = self.used_below = 0
+        self.keys = None
+
+    def take(self, n: int, rng) -> np.ndarray:
+        out = np.empty(n, dtype=np.int64)
+        inside = min(n, max(self.in_range - self.taken, 0))
+        if inside:
+            out[:inside] = self._within_range(inside, rng)
+        up = min(n - inside, self.above - self.used_above)
+        if up:  # counting up after the training maximum
+            first = self.codec.max_ + 1 + self.used_above
+            out[inside : inside + up] = np.int64(first) + np.arange(up, dtype=np.int64)
+            self.used_above += up
+        down = n - inside - up
+        if down:  # then down before its minimum (next to the int64 limit)
+            first = self.codec.min_ - 1 - self.used_below
+            out[inside + up :] = np.int64(first) - np.arange(down, dtype=np.int64)
+            self.used_below += down
+        self.taken += n
+        return out
+
+    def _within_range(self, n: int, rng) -> np.ndarray:
+        if self.keys is None:
+            self.keys = _keys(rng)
+        low = np.array(self.codec.min_, dtype=np.int64).view(np.uint64)
+        got, need, block = [], n, 2 * n + 16
+        while need:
+            stop = min(self.index + block, self.size)
+            if stop <= self.index:  # cannot happen: at most half the room is used
+                raise RuntimeError(f"Column {self.codec.name!r}: fresh identifiers ran out.")
+            index = np.uint64(self.index) + np.arange(stop - self.index, dtype=np.uint64)
+            with np.errstate(over="ignore"):
+                values = (low + permute(index, np.uint64(self.size), self.half, self.keys)).view(
+                    np.int64
+                )
+            fresh = np.flatnonzero(~isin_sorted(hash_values(values), self.codec.hashes_))
+            fresh = fresh[:need]
+            got.append(values[fresh])
+            need -= len(fresh)
+            self.index = self.index + int(fresh[-1]) + 1 if not need else stop
+            block = min(2 * block, _MAX_BLOCK)
+        return np.concatenate(got)
+
+
+class _StringDraws:
+    """Fresh strings of one call: per shape, the next strings of a permutation of the
+    shape's strings; a shape whose strings are all used gives numbered values."""
+
+    def __init__(self, codec: IdentifierCodec, n_samples: int):
+        self.codec = codec
+        patterns = codec.patterns_
+        self.classes = patterns
+        free = patterns < 0
+        self.radix = np.where(patterns == _DIGIT, 10, np.where(free, 26, 1)).astype(np.uint64)
+        # the rightmost letters and digits whose strings number at most _PERMUTED_SPACE
+        # (in bits, summed from the right; a product of 10s and 26s is never a power
+        # of two, so rounding cannot decide a tie)
+        bits = np.log2(self.radix.astype(np.float64))
+        from_right = np.cumsum(bits[:, ::-1], axis=1)[:, ::-1]
+        self.permuted = free & (from_right <= np.log2(_PERMUTED_SPACE))
+        self.random = free & ~self.permuted
+        self.sizes = np.where(self.permuted, self.radix, np.uint64(1)).prod(axis=1)
+        self.halves = np.array([_half_bits(s) for s in self.sizes.tolist()], dtype=np.uint64)
+        self.used = np.zeros(len(patterns), dtype=np.uint64)
+        # numbered values are longer than every training string: they match no shape
+        self.prefix = f"{codec.name}-new-"
+        self.digits = max(1, patterns.shape[1] + 1 - len(self.prefix))
+        self.numbered = 0
+        self.keys = None
+
+    def take(self, n: int, rng) -> np.ndarray:
         out = np.empty(n, dtype=object)
-        todo = np.arange(n)
-        seen = np.zeros(0, dtype=np.uint64)
+        if n == 0:
+            return out
+        if self.keys is None:
+            self.keys = _keys(rng)
+        shapes = rng.choice(len(self.classes), size=n, p=self.codec.pattern_p_)
+        noise = None
+        if self.random.any():
+            noise = rng.randint(0, 2**31 - 1, size=(n, self.classes.shape[1]))
+        todo, left = np.arange(n), np.zeros(0, dtype=np.intp)
         for _ in range(_ID_ROUNDS):
-            made = _fill_patterns(self.patterns_, self.pattern_p_, len(todo), rng)
-            h = hash_values(made)
-            bad = isin_sorted(h, self.hashes_) | isin_sorted(h, seen)
-            bad |= pd.Series(h).duplicated().to_numpy()
-            good = ~bad
-            out[todo[good]] = made[good]
-            seen = np.unique(np.concatenate([seen, h[good]]))
+            made, exhausted = self._fill(shapes[todo], None if noise is None else noise[todo])
+            left = np.concatenate([left, todo[exhausted]])
+            todo, made = todo[~exhausted], made[~exhausted]
+            bad = isin_sorted(hash_values(made), self.codec.hashes_)
+            out[todo[~bad]] = made[~bad]
             todo = todo[bad]
             if not len(todo):
-                return out
-        # the shapes leave too little room (very short identifiers): number them
-        for k, i in enumerate(todo):
-            out[i] = f"{self.name}-new-{k}"
+                break
+        left = np.sort(np.concatenate([left, todo]))
+        if len(left):  # the shapes leave too little room (very short identifiers)
+            start = self.numbered
+            out[left] = [
+                f"{self.prefix}{k:0{self.digits}d}" for k in range(start, start + len(left))
+            ]
+            self.numbered += len(left)
         return out
+
+    def _fill(self, shapes, noise):
+        """One string per row of the shapes ``shapes`` (the next unused index of each
+        shape), and which rows found their shape's strings all used."""
+        n, width = len(shapes), self.classes.shape[1]
+        counts = np.bincount(shapes, minlength=len(self.classes)).astype(np.uint64)
+        order = np.argsort(shapes, kind="stable")
+        first = np.cumsum(counts) - counts
+        rank = np.empty(n, dtype=np.uint64)
+        rank[order] = np.arange(n, dtype=np.uint64) - first[shapes[order]]
+        index = self.used[shapes] + rank
+        self.used += counts
+        size = self.sizes[shapes]
+        exhausted = index >= size
+        x = permute(np.where(exhausted, 0, index), size, self.halves[shapes], self.keys)
+        classes = self.classes[shapes]
+        chars = classes.copy()
+        base = np.where(classes == _DIGIT, 48, np.where(classes == _LOWER, 97, 65))
+        if noise is not None:
+            rand = self.random[shapes]
+            chars[rand] = base[rand] + noise[rand] % self.radix[shapes][rand].astype(np.int64)
+        permuted, radix = self.permuted[shapes], self.radix[shapes]
+        for j in range(width - 1, -1, -1):
+            rows = np.flatnonzero(permuted[:, j])
+            if not len(rows):
+                continue
+            r = radix[rows, j]
+            chars[rows, j] = base[rows, j] + (x[rows] % r).astype(np.int64)
+            x[rows] //= r
+        text = np.ascontiguousarray(chars.astype(np.uint32)).view(f"<U{width}").ravel()
+        return text.astype(object), exhausted
 
 
 def isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -717,10 +899,6 @@ def isin_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
     return sorted_set[pos] == values
-
-
-def _isin_hashes(values, hashes):
-    return isin_sorted(hash_values(values), hashes)
 
 
 def _string_patterns(strings: np.ndarray):
@@ -746,16 +924,3 @@ def _string_patterns(strings: np.ndarray):
     order = np.argsort(-counts, kind="stable")[:_MAX_PATTERNS]
     shapes, counts = shapes[order], counts[order]
     return shapes, counts / counts.sum()
-
-
-def _fill_patterns(patterns, p, n, rng) -> np.ndarray:
-    """``n`` random strings, each of a shape drawn with probabilities ``p``."""
-    shapes = patterns[rng.choice(len(patterns), size=n, p=p)]
-    r = rng.randint(0, 2**31 - 1, size=shapes.shape)
-    chars = shapes.copy()
-    chars[shapes == _DIGIT] = 48 + r[shapes == _DIGIT] % 10
-    chars[shapes == _LOWER] = 97 + r[shapes == _LOWER] % 26
-    chars[shapes == _UPPER] = 65 + r[shapes == _UPPER] % 26
-    width = shapes.shape[1]
-    text = np.ascontiguousarray(chars.astype(np.uint32)).view(f"<U{width}").ravel()
-    return text.astype(object)

@@ -44,6 +44,7 @@ from sklearn_ganae._columns import (
     isin_sorted,
     resolve_column_roles,
 )
+from sklearn_ganae._features import categorical_mask
 from sklearn_ganae._layout import (
     CATEGORICAL,
     CONTINUOUS,
@@ -471,15 +472,6 @@ def _is_float_like(value) -> bool:
     return True
 
 
-def is_categorical_dtype(dtype) -> bool:
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(dtype)
-        or pd.api.types.is_string_dtype(dtype)
-        or pd.api.types.is_bool_dtype(dtype)
-    )
-
-
 # ----------------------------------------------------------------------------------
 # the public transformer
 # ----------------------------------------------------------------------------------
@@ -508,7 +500,8 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
       e-mail address). It is not modelled: it takes no encoded column, and decoding
       fills *fresh* identifiers of the same shape (integers within the training range
       or after it; strings with the length and per-position character classes of a
-      training value), unique within one call and never equal to a training value.
+      training value), unique within one call (across all the batches of one
+      sampling call) and never equal to a training value.
     - ``"high_cardinality"``: free text, or a categorical column with more than 100
       distinct values: one-hot over at most 50 columns (the 49 most frequent values
       seen at least ``privacy_floor`` times, and one group for the rest).
@@ -950,7 +943,7 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         """
         return self.decode_rows(Z, random_state=None)
 
-    def decode_rows(self, Z, random_state=None):
+    def decode_rows(self, Z, random_state=None, *, identifiers=None):
         """Decode ``Z``; draw categories and missingness when ``random_state`` is set.
 
         Without a random state this is :meth:`inverse_transform`. With one, a
@@ -964,6 +957,11 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         Z : array-like of shape (n_samples, n_features_out_)
             Encoded rows or network outputs in the encoder's layout.
         random_state : int, RandomState instance or None, default=None
+        identifiers : dict or None, default=None
+            The identifier state of a sampling call decoded in several batches, from
+            :meth:`identifier_draws`: each batch takes the call's next fresh
+            identifiers, so they are unique across the batches. ``None``: the rows of
+            ``Z`` are a call of their own (unique among themselves).
 
         Returns
         -------
@@ -973,43 +971,65 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         Z = self._check_encoded(Z)
         rng = None if random_state is None else check_random_state(random_state)
         columns, start = [], 0
-        for codec in self._codecs:
-            columns.append(codec.inverse(Z[:, start : start + codec.width], rng))
+        for j, codec in enumerate(self._codecs):
+            block = Z[:, start : start + codec.width]
+            if isinstance(codec, IdentifierCodec):
+                draws = None if identifiers is None else identifiers[j]
+                columns.append(codec.inverse(block, rng, draws))
+            else:
+                columns.append(codec.inverse(block, rng))
             start += codec.width
         return self._assemble(columns, len(Z))
 
-    def join_samples(self, parts, random_state):
-        """Concatenate the decoded batches of one sampling call.
+    def identifier_draws(self, n_samples: int) -> dict:
+        """The identifier state of one sampling call of ``n_samples`` rows.
 
-        Identifiers are unique within one call, not only within one batch: with
-        several batches, the identifier columns are drawn again for all the rows.
+        A call decoded in batches passes it to every :meth:`decode_rows` of the call:
+        the identifier columns then take fresh values that are unique across all the
+        batches (and never a training value), from a few counters per column, in
+        constant memory, whatever the number of rows. It raises a ``ValueError``,
+        before anything is drawn, when an integer identifier column has no room for
+        ``n_samples`` fresh values in int64.
+
+        Parameters
+        ----------
+        n_samples : int
+            Rows of the whole call.
+
+        Returns
+        -------
+        identifiers : dict
+            Column position -> that column's draws (empty without identifier columns).
+        """
+        check_is_fitted(self)
+        return {
+            j: codec.draws(n_samples)
+            for j, codec in enumerate(self._codecs)
+            if isinstance(codec, IdentifierCodec)
+        }
+
+    def join_samples(self, parts, start: int = 0):
+        """Concatenate the decoded batches of one sampling call, in order.
+
+        Identifiers are unique across the parts when they were decoded with one
+        :meth:`identifier_draws` state; nothing is drawn again here.
 
         Parameters
         ----------
         parts : list of DataFrame or ndarray
             Outputs of :meth:`decode_rows`, in order.
-        random_state : int, RandomState instance or None
-            Draws the identifiers of a multi-batch call.
+        start : int, default=0
+            Position of the first row in the call: a DataFrame's index runs from
+            ``start`` (a ``RangeIndex``).
 
         Returns
         -------
         X : DataFrame or ndarray
         """
-        rng = random_state
         if isinstance(parts[0], pd.DataFrame):
-            out = pd.concat(parts, ignore_index=True)
-        else:
-            out = np.concatenate(parts, axis=0)
-        if len(parts) == 1:
-            return out
-        for j, codec in enumerate(self._codecs):
-            if isinstance(codec, IdentifierCodec):
-                fresh = codec.inverse(np.zeros((len(out), 0)), check_random_state(rng))
-                if isinstance(out, pd.DataFrame):
-                    out.isetitem(j, _restore_dtype(fresh, self._dtypes[j]))
-                else:
-                    out[:, j] = fresh
-        return out
+            out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+            return out.set_axis(pd.RangeIndex(start, start + len(out)), axis=0)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
 
     def _assemble(self, columns, n_rows):
         if self._is_frame:
@@ -1144,49 +1164,12 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         n = X.shape[1]
         is_frame = isinstance(X, pd.DataFrame)
         dtypes = list(X.dtypes) if is_frame else [X.dtype] * n
-        spec = self.categorical_features
-        if isinstance(spec, str) and spec == "auto":
-            if is_frame:
-                return np.array([is_categorical_dtype(d) for d in dtypes], dtype=bool)
-            return np.zeros(n, dtype=bool)
-        spec = np.asarray(spec)
-        mask = np.zeros(n, dtype=bool)
-        if spec.size == 0:
-            pass
-        elif spec.dtype.kind == "b":
-            if spec.shape != (n,):
-                raise ValueError(
-                    f"categorical_features as a boolean mask must have length "
-                    f"n_features={n}, got {spec.shape[0]}."
-                )
-            mask = spec.astype(bool)
-        elif spec.dtype.kind in "iu":
-            bad = spec[(spec < -n) | (spec >= n)]
-            if bad.size:
-                raise ValueError(
-                    f"categorical_features indices {bad.tolist()} are out of range "
-                    f"for n_features={n}."
-                )
-            mask[spec] = True
-        elif spec.dtype.kind in "UO":
-            if not is_frame:
-                raise ValueError(
-                    "categorical_features given as column names needs X to be a "
-                    "DataFrame; pass column indices or a boolean mask for arrays."
-                )
-            columns = [str(c) for c in X.columns]
-            missing = [s for s in spec.tolist() if s not in columns]
-            if missing:
-                raise ValueError(
-                    f"categorical_features names {missing} are not columns of X; the "
-                    f"columns are {columns}."
-                )
-            mask[[columns.index(s) for s in spec.tolist()]] = True
-        else:
-            raise ValueError(
-                "categorical_features must be 'auto', column names, indices or a "
-                f"boolean mask; got {self.categorical_features!r}."
-            )
+        mask = categorical_mask(
+            self.categorical_features,
+            n,
+            dtypes=dtypes if is_frame else None,
+            columns=[str(c) for c in X.columns] if is_frame else None,
+        )
         if is_frame:
             declared = {str(k) for k in (self.column_roles or {})}
             for j, d in enumerate(dtypes):
