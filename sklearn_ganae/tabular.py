@@ -1125,12 +1125,13 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         codec = self._categorical_codec(column)
         return list(codec.categories_)
 
-    def category_position(self, column: int, value) -> int:
+    def category_position(self, column: int, value) -> int | None:
         """Position of ``value`` in the one-hot block of categorical column ``column``.
 
         ``value`` is read as the encoder reads the column's values at fit (``None``,
-        ``pd.NA`` and ``NaT`` are the missing category). A value that is not one of
-        :meth:`categories` raises a ``ValueError`` naming the learnt categories.
+        ``pd.NA`` and ``NaT`` are the missing category). ``None`` when it is not one
+        of :meth:`categories` (a value unseen at fit, or one grouped as infrequent:
+        then the block has one column more than :meth:`categories` lists).
         """
         codec = self._categorical_codec(column)
         name = self._column_names(self.n_features_in_)[column]
@@ -1138,13 +1139,7 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         for i, category in enumerate(codec.categories_):
             if _same_value(category, value):
                 return i
-        categories = list(codec.categories_)
-        raise ValueError(
-            f"{value!r} is not one of the learnt categories {categories[:20]} of column "
-            f"{name!r}"
-            + (" (rare categories are grouped as infrequent)" if codec.has_infrequent else "")
-            + "."
-        )
+        return None
 
     def _categorical_codec(self, column):
         check_is_fitted(self)

@@ -564,10 +564,19 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
             )
         j = self.condition_columns_.index(key)
         block = self._condition_blocks_[j]
-        try:
-            category = self.encoder_.category_position(block.column, value)
-        except ValueError as exc:
-            raise ValueError(f"conditions asks for {value!r} in column {key!r}: {exc}") from None
+        category = self.encoder_.category_position(block.column, value)
+        if category is None:
+            categories = self.encoder_.categories(block.column)
+            raise ValueError(
+                f"conditions asks for {value!r} in column {key!r}, which is not one of its "
+                f"learnt categories {categories[:20]}"
+                + (
+                    " (rare categories are grouped as infrequent)"
+                    if block.width > len(categories)
+                    else ""
+                )
+                + "."
+            )
         return j, category
 
     @torch.no_grad()
