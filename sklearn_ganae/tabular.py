@@ -1132,6 +1132,17 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         ``pd.NA`` and ``NaT`` are the missing category). ``None`` when it is not one
         of :meth:`categories` (a value unseen at fit, or one grouped as infrequent:
         then the block has one column more than :meth:`categories` lists).
+
+        Parameters
+        ----------
+        column : int
+            Position of a categorical column in the input.
+        value : object
+            A value of that column, as the user gives it.
+
+        Returns
+        -------
+        position : int or None
         """
         codec = self._categorical_codec(column)
         name = self._column_names(self.n_features_in_)[column]
