@@ -10,6 +10,13 @@ live in :mod:`sklearn_ganae._files`, shared with ``GeneratorMixin.sample_to``).
 the model's ``sample_to``, in constant memory, and reports on the first
 ``STREAM_ROWS`` of them.
 
+Under a launcher (``torchrun --nproc-per-node N -m sklearn_ganae synthesize ...``),
+``synthesize`` creates the process group from the environment
+(:func:`sklearn_ganae._distributed.process_group_from_environment`): every process
+checks the paths, reads IN and fits (data-parallel), rank 0 alone prints, reports and
+writes, and every process exits with the same status; ``demo`` and ``report`` refuse
+a launcher. See ``docs/cli.rst``, "Several processes".
+
 Exit status: 0 success, 1 error (one line on stderr starting with ``error:``),
 2 invalid command line (argparse's usage message), 130 interrupted.
 """
@@ -62,7 +69,13 @@ files:
 
 
 class CLIError(Exception):
-    """A user error: :func:`main` prints ``error: <message>`` and returns 1."""
+    """A user error: :func:`main` prints ``error: <message>`` and returns 1.
+
+    In a launched run only rank 0 prints it, unless ``every_rank`` is set (an error
+    that the processes could not agree on, such as a failed collective).
+    """
+
+    every_rank = False
 
 
 # --- paths --------------------------------------------------------------------------
@@ -276,7 +289,8 @@ def _describe_columns(model, progress: _Progress) -> None:
 # --- commands -----------------------------------------------------------------------
 
 
-def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) -> int:
+def _prepare_synthesize(args: argparse.Namespace, progress: _Progress):
+    """Check the options and paths, read IN: ``(data, out_fmt)`` (every process)."""
     if args.rows < 1:
         raise CLIError(f"--rows must be at least 1, got {args.rows}.")
     if args.epochs < 1:
@@ -297,23 +311,95 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
         data = _read_table(args.input, in_fmt, "input")
     if len(data) == 0:
         raise CLIError(f"the input file {args.input} has no rows.")
+    return data, out_fmt
+
+
+def _fit(model, data) -> None:
+    try:
+        model.fit(data)
+    except (ValueError, TypeError) as exc:
+        raise CLIError(str(exc)) from None
+    except FloatingPointError as exc:  # the training diverged
+        raise CLIError(f"training diverged: {exc}") from None
+
+
+def _agreed(group, step: Callable[[], object]):
+    """``step()``; in a launched run, every process learns whether any failed.
+
+    A :class:`CLIError` on any process is raised on every process, after all of
+    them have finished ``step``: rank 0 prints it (``rank K: ...`` when it came from
+    another process), the others exit with the same status in silence.
+    """
+    if group is None:
+        return step()
+    result, message = None, None
+    try:
+        result = step()
+    except CLIError as exc:
+        message = str(exc)
+    failure = group.first_failure(message)
+    if failure is None:
+        return result
+    rank, text = failure
+    if group.rank == 0 and rank != 0:
+        text = f"rank {rank}: {text}"
+    raise CLIError(text)
+
+
+def _data_parallel(group) -> str:
+    return f"data-parallel on {group.world_size} processes ({group.backend})"
+
+
+def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress, group=None) -> int:
+    """``synthesize``; ``group`` is the :class:`~sklearn_ganae._distributed.LaunchedGroup`
+    of a launched run (every process reads and fits, rank 0 alone reports and writes)."""
+    data, out_fmt = _agreed(group, lambda: _prepare_synthesize(args, progress))
 
     estimator = GENERATORS[args.model].load()
     params = {"max_epochs": args.epochs, "random_state": args.seed}
     # the progress bars by default, the epoch table too with --verbose, nothing with -q
     params["verbose"] = 0 if args.quiet else 2 if args.verbose else 1
     model = estimator(**params)
+    parallel = "" if group is None else f", {_data_parallel(group)}"
     progress.note(
         f"fitting {estimator.__name__} on {len(data)} rows x {data.shape[1]} columns of "
-        f"{args.input} ({args.epochs} epochs at most, seed {args.seed})"
+        f"{args.input} ({args.epochs} epochs at most, seed {args.seed}{parallel})"
     )
     with progress.phase("fitting"):
+        _agreed(group, lambda: _fit(model, data))
+    if group is None:
+        return _finish_synthesize(args, out, progress, data, model, out_fmt, estimator)
+    if group.rank != 0:
+        # rank 0 reports and writes; wait for its outcome and exit with its status
+        status, message = group.from_first()
+        if status == EXIT_ERROR:
+            raise CLIError(message or "rank 0 failed")
+        return status
+    status, message = EXIT_ERROR, None
+    try:
+        status = _finish_synthesize(
+            args, out, progress, data, model, out_fmt, estimator, group=group
+        )
+    except CLIError as exc:
+        message = str(exc)
+        raise
+    except KeyboardInterrupt:
+        status = EXIT_INTERRUPTED
+        raise
+    finally:
         try:
-            model.fit(data)
-        except (ValueError, TypeError) as exc:
-            raise CLIError(str(exc)) from None
-        except FloatingPointError as exc:  # the training diverged
-            raise CLIError(f"training diverged: {exc}") from None
+            group.from_first((status, message))
+        except RuntimeError as exc:
+            if status == EXIT_OK:  # what rank 0 did stands; say that the others missed it
+                raise CLIError(
+                    f"{args.output} was written, but the other processes could not be "
+                    f"told: {_first_line(exc)}"
+                ) from None
+    return status
+
+
+def _finish_synthesize(args, out, progress, data, model, out_fmt, estimator, *, group=None) -> int:
+    """Sample, report, write and print (one process, or rank 0 of a launched run)."""
     _describe_columns(model, progress)
     # more than STREAM_ROWS rows are streamed to the file by sample_to, in constant
     # memory; the report then reads the first STREAM_ROWS of them, drawn first (the
@@ -361,9 +447,11 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
             )
     args.written.append(args.output)
     if not args.quiet:
+        parallel = "" if group is None else f"; trained {_data_parallel(group)}"
         print(
             f"Wrote {args.rows} synthetic rows x {data.shape[1]} columns to "
-            f"{args.output} ({estimator.__name__}, {model.n_iter_} epochs, seed {args.seed}).",
+            f"{args.output} ({estimator.__name__}, {model.n_iter_} epochs, seed {args.seed}"
+            f"{parallel}).",
             file=out,
         )
     if report is not None:
@@ -377,6 +465,45 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress) 
         print(report.summary(), file=out)
     progress.timings()
     return EXIT_OK
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _run_launched(args: argparse.Namespace, out: TextIO, progress: _Progress, launch) -> int:
+    """A command started by a launcher (torchrun) as one of several processes."""
+    if args.command != "synthesize":
+        raise CLIError(
+            f"{args.command} runs in one process, but a launcher started "
+            f"{launch.world_size} (WORLD_SIZE={launch.world_size}); run python -m "
+            f"sklearn_ganae {args.command} without torchrun (only synthesize trains "
+            "data-parallel)."
+        )
+    if not args.timeout > 0:
+        raise CLIError(f"--timeout must be a positive number of seconds, got {args.timeout}.")
+    from sklearn_ganae import _distributed
+    from sklearn_ganae._base import resolve_device
+
+    estimator = GENERATORS[args.model].load()
+    try:
+        device = resolve_device(estimator().get_params().get("device", "cpu"))
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    try:
+        with _distributed.process_group_from_environment(
+            device=device, timeout=args.timeout
+        ) as group:
+            return _run_synthesize(args, out, progress, group)
+    except RuntimeError as exc:  # a collective failed: another process died or hung
+        error = CLIError(
+            f"rank {launch.rank}: the data-parallel run failed: {_first_line(exc)} "
+            f"(another process may have failed or stopped: see its messages; a process "
+            f"that waits more than --timeout {args.timeout:g} s for the others fails)"
+        )
+        error.every_rank = True
+        raise error from None
 
 
 def _run_report(args: argparse.Namespace, out: TextIO, progress: _Progress) -> int:
@@ -503,6 +630,16 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--no-report", action="store_true", help="skip the quality summary (faster)"
     )
+    synth.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help=(
+            "under a launcher (torchrun): how long a process waits for the others "
+            "before it fails (default 600); ignored in one process"
+        ),
+    )
     loudness = synth.add_mutually_exclusive_group()
     loudness.add_argument(
         "--verbose",
@@ -579,18 +716,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         argparse), as do ``--help`` (status 0).
     """
     written: list[str] = []
+    launch = None
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            launch = _launcher_environment()
+        except ValueError as exc:
+            raise CLIError(str(exc)) from None
+        # a launched run: rank 0 speaks for every process (the usage message too)
+        hush = launch is not None and launch.rank != 0
+        with _hushed(hush):
+            args = build_parser().parse_args(argv)
         args.written = written
-        progress = _Progress(quiet=getattr(args, "quiet", False), stream=sys.stderr)
+        progress = _Progress(quiet=getattr(args, "quiet", False) or hush, stream=sys.stderr)
+        if launch is not None:
+            return _run_launched(args, sys.stdout, progress, launch)
         return _COMMANDS[args.command](args, sys.stdout, progress)
     except CLIError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if launch is None or launch.rank == 0 or exc.every_rank:
+            print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        done = f" ({', '.join(written)} had been written in full before)" if written else ""
-        print(f"interrupted{done}", file=sys.stderr)
+        if launch is None or launch.rank == 0:
+            done = f" ({', '.join(written)} had been written in full before)" if written else ""
+            print(f"interrupted{done}", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _launcher_environment():
+    """:func:`sklearn_ganae._distributed.launcher_environment` without importing torch
+    in the (usual) case where no launcher started this process."""
+    size = os.environ.get("WORLD_SIZE", "").strip()
+    if not size or (size.isdigit() and int(size) <= 1):
+        return None
+    from sklearn_ganae._distributed import launcher_environment
+
+    return launcher_environment()
+
+
+@contextlib.contextmanager
+def _hushed(hush: bool) -> Iterator[None]:
+    if not hush:
+        yield
+        return
+    with open(os.devnull, "w") as sink:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            yield
 
 
 if __name__ == "__main__":

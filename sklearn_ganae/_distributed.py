@@ -34,16 +34,26 @@ What agrees across the processes and what differs:
 After training the net holds its plain modules again (the class of the net never
 changes), so a model fitted data-parallel predicts, samples, pickles and saves like
 one fitted in one process, on every process.
+
+The command line is the one place where the package creates a process group itself:
+:func:`process_group_from_environment` reads a launcher's environment and holds a
+group for the duration of a ``with`` block (see ``docs/cli.rst``, "Several
+processes").
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import math
 import numbers
 import os
+import signal
+import threading
 import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -290,3 +300,178 @@ class DistributedMixin:
         mean = (total / dist.get_world_size()).cpu()
         for i, j in present.nonzero().tolist():
             batches[i][keys[j]] = float(mean[i, j])
+
+
+# --- a process group from a launcher's environment (the command line's) --------------
+
+#: The variables a launcher sets for every process (torchrun, Slurm running torchrun,
+#: Kubernetes PyTorchJob); ``WORLD_SIZE > 1`` with all of them is a launched run.
+LAUNCHER_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+
+#: Seconds a process of a launched command waits for the others in a collective
+#: (torch.distributed's ``timeout``) before it fails, unless told otherwise.
+DEFAULT_TIMEOUT = 600.0
+
+# how long the other processes wait for rank 0's status at the end: rank 0 may write
+# for hours (a streamed output); a rank 0 that dies is noticed at once (its sockets
+# close), so this bounds only a rank 0 that is alive and stuck
+_PATIENCE = datetime.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A launcher's description of this process (from :data:`LAUNCHER_VARIABLES`)."""
+
+    rank: int
+    world_size: int
+    local_rank: int
+
+
+def launcher_environment(environ: Mapping[str, str] | None = None) -> Launch | None:
+    """This process's :class:`Launch` when a launcher started several, else None.
+
+    A run is launched when ``WORLD_SIZE`` is more than 1; then every variable of
+    :data:`LAUNCHER_VARIABLES` must be set, and the ranks must be integers in range,
+    else a ``ValueError`` says what is missing. ``environ`` defaults to ``os.environ``.
+    """
+    env = os.environ if environ is None else environ
+    size = env.get("WORLD_SIZE", "").strip()
+    if not size or (size.isdigit() and int(size) <= 1):
+        return None
+    missing = [name for name in LAUNCHER_VARIABLES if not env.get(name, "").strip()]
+    if missing:
+        raise ValueError(
+            f"WORLD_SIZE={size} says that a launcher started several processes, but "
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set; start "
+            "the command with torchrun (torchrun --nproc-per-node N -m sklearn_ganae ...), "
+            "or unset WORLD_SIZE to run in one process."
+        )
+    values = {}
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        text = env[name].strip()
+        if not text.isdigit():
+            raise ValueError(f"{name}={text!r} in the environment is not a whole number.")
+        values[name] = int(text)
+    if values["RANK"] >= values["WORLD_SIZE"]:
+        raise ValueError(f"RANK={values['RANK']} is not below WORLD_SIZE={values['WORLD_SIZE']}.")
+    return Launch(values["RANK"], values["WORLD_SIZE"], values["LOCAL_RANK"])
+
+
+class LaunchedGroup:
+    """The process group of a launched command, and the command's own exchanges.
+
+    Made by :func:`process_group_from_environment`. The estimators train on the
+    default group; the command's exchanges go through two gloo groups of their own
+    (on the CPU whatever the backend, and never mixed with training's collectives):
+    :meth:`first_failure` waits at most ``timeout`` seconds, :meth:`from_first`
+    waits as long as rank 0 is alive.
+    """
+
+    def __init__(self, launch: Launch, backend: str, timeout: float) -> None:
+        self.rank = launch.rank
+        self.world_size = launch.world_size
+        self.local_rank = launch.local_rank
+        self.backend = backend
+        self.timeout = timeout
+        self._agreement = dist.new_group(
+            backend="gloo", timeout=datetime.timedelta(seconds=timeout)
+        )
+        self._patient = dist.new_group(backend="gloo", timeout=_PATIENCE)
+
+    def groups(self) -> list:
+        """The command's own groups (destroyed with the default one)."""
+        return [self._agreement, self._patient]
+
+    def first_failure(self, message: str | None) -> tuple[int, str] | None:
+        """``(rank, message)`` of the lowest rank whose ``message`` is not None.
+
+        Every process calls it at the same point with its own outcome (None: it
+        succeeded), so that one process's failure stops all of them there.
+        """
+        messages: list = [None] * self.world_size
+        dist.all_gather_object(messages, message, group=self._agreement)
+        for rank, text in enumerate(messages):
+            if text is not None:
+                return rank, text
+        return None
+
+    def from_first(self, value=None):
+        """Rank 0's ``value`` (picklable) on every process.
+
+        The other processes wait for rank 0 as long as it runs (not ``timeout``:
+        rank 0 may be writing a large output); if it dies, they fail at once.
+        """
+        box = [value]
+        dist.broadcast_object_list(box, src=0, group=self._patient)
+        return box[0]
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def process_group_from_environment(
+    *,
+    device="cpu",
+    timeout: float = DEFAULT_TIMEOUT,
+    environ: Mapping[str, str] | None = None,
+) -> Iterator[LaunchedGroup | None]:
+    """Hold a process group made from a launcher's environment during the block.
+
+    Yields None, and does nothing, when no launcher started several processes
+    (:func:`launcher_environment`): the block then runs in one process as ever.
+    Otherwise every process initialises the default process group from the
+    environment (``init_method="env://"``): with ``nccl`` when ``device`` is a CUDA
+    device, after ``torch.cuda.set_device(LOCAL_RANK)``, else with ``gloo``, and a
+    ``timeout`` in seconds after which a collective that waits for a dead or stuck
+    process fails with a ``RuntimeError`` (joining the group waits as long for the
+    others to start). It yields a :class:`LaunchedGroup`, so that the estimators
+    fitted in the block train data-parallel, and destroys the group when the block
+    ends, after an error or a ``KeyboardInterrupt`` too. Inside the block, SIGTERM
+    (what torchrun sends its workers when it is interrupted or one of them fails)
+    raises ``KeyboardInterrupt``, so that the block's cleanup runs.
+
+    When a process group is initialised already (the caller's), it is used and left
+    as it was; only the command's own groups are created and destroyed.
+    """
+    launch = launcher_environment(environ)
+    if launch is None:
+        yield None
+        return
+    if not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    owned = not dist.is_initialized()
+    if owned:
+        device = torch.device(device)
+        backend = "gloo"
+        if device.type == "cuda":
+            torch.cuda.set_device(launch.local_rank)
+            backend = "nccl"
+    else:
+        backend = dist.get_backend()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    group = None
+    try:
+        if owned:
+            dist.init_process_group(
+                backend,
+                init_method="env://",
+                rank=launch.rank,
+                world_size=launch.world_size,
+                timeout=datetime.timedelta(seconds=timeout),
+            )
+        group = LaunchedGroup(launch, backend, timeout)
+        yield group
+    finally:
+        try:
+            if owned and dist.is_initialized():
+                dist.destroy_process_group()
+            elif group is not None:
+                for g in group.groups():
+                    dist.destroy_process_group(g)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
