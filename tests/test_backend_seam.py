@@ -7,20 +7,12 @@ import torch
 
 from sklearn_ganae import AutoencoderTransformer, GANSampler
 from sklearn_ganae._base import seeded
+from sklearn_ganae._registry import GENERATORS
 from sklearn_ganae._training import TableDataset, TabularNet, TensorBatchIterator
 from sklearn_ganae.gan._training import GANBatchIterator, GANData, GANNet
 
 AE = dict(hidden_layer_sizes=(8,), max_epochs=3, batch_size=16, random_state=0)
-GAN = dict(
-    noise_dim=4,
-    code_dim=4,
-    generator_layer_sizes=(8,),
-    discriminator_layer_sizes=(8, 8),
-    pac=2,
-    max_epochs=2,
-    pretrain_epochs=1,
-    random_state=0,
-)
+GAN = {**GENERATORS["gan"].quick_params, "pretrain_epochs": 1, "random_state": 0}
 
 
 def _rows(n=101, d=3):
