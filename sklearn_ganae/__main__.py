@@ -95,11 +95,15 @@ def _require_pyarrow(path: str) -> None:
         raise CLIError(str(exc)) from None
 
 
-def _check_input(path: str, what: str) -> str:
-    """Check that ``path`` is a readable table file; return its format."""
+def _check_input(path: str, what: str, folder: bool = False) -> str:
+    """Check that ``path`` is a readable table file (or, with ``folder``, a folder
+    of Parquet files); return its format."""
     p = Path(path)
     if not p.exists():
         raise CLIError(f"{what} file not found: {path}; check the path.")
+    if folder and p.is_dir():
+        _require_pyarrow(path)
+        return "parquet"
     if not p.is_file():
         raise CLIError(
             f"{what} {path} is not a file (a directory?); give the path of a "
@@ -295,7 +299,7 @@ def _prepare_synthesize(args: argparse.Namespace, progress: _Progress):
         raise CLIError(f"--rows must be at least 1, got {args.rows}.")
     if args.epochs < 1:
         raise CLIError(f"--epochs must be at least 1, got {args.epochs}.")
-    in_fmt = _check_input(args.input, "input")
+    in_fmt = _check_input(args.input, "input", folder=args.stream)
     out_fmt = _check_output(
         args.output,
         "output",
@@ -307,11 +311,42 @@ def _prepare_synthesize(args: argparse.Namespace, progress: _Progress):
     if out_fmt == "parquet":
         _require_pyarrow(args.output)
 
+    if args.stream:
+        return _open_stream(args.input, progress), out_fmt
     with progress.phase("reading"):
         data = _read_table(args.input, in_fmt, "input")
     if len(data) == 0:
         raise CLIError(f"the input file {args.input} has no rows.")
     return data, out_fmt
+
+
+def _open_stream(path: str, progress: _Progress):
+    """IN as a :class:`~sklearn_ganae._sources.TableSource` (``--stream``): read in
+    bounded batches by the fit, never whole."""
+    from sklearn_ganae._sources import open_table
+
+    with progress.phase("opening"):
+        try:
+            return open_table(path)
+        except (ValueError, TypeError, OSError) as exc:
+            raise CLIError(" ".join(str(exc).split())) from None
+
+
+def _shape(data) -> tuple[int, int]:
+    """Rows and columns of IN (a DataFrame, or a TableSource with ``--stream``)."""
+    if hasattr(data, "n_rows"):
+        return data.n_rows, len(data.columns)
+    return data.shape
+
+
+def _report_rows(data, seed: int):
+    """IN's rows the quality report compares with: all of an in-memory table, a
+    random :data:`STREAM_ROWS` of a streamed one."""
+    if not hasattr(data, "n_rows"):
+        return data
+    from sklearn_ganae._streaming import read_sample
+
+    return read_sample(data, STREAM_ROWS, seed)
 
 
 def _fit(model, data) -> None:
@@ -360,10 +395,20 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress, 
     # the progress bars by default, the epoch table too with --verbose, nothing with -q
     params["verbose"] = 0 if args.quiet else 2 if args.verbose else 1
     model = estimator(**params)
+    try:
+        return _fit_and_finish(args, out, progress, data, model, out_fmt, estimator, group)
+    finally:
+        if hasattr(data, "close"):  # a streamed IN: remove its spool, if any
+            data.close()
+
+
+def _fit_and_finish(args, out, progress, data, model, out_fmt, estimator, group) -> int:
     parallel = "" if group is None else f", {_data_parallel(group)}"
+    n_rows, n_columns = _shape(data)
+    streamed_in = " (streamed)" if args.stream else ""
     progress.note(
-        f"fitting {estimator.__name__} on {len(data)} rows x {data.shape[1]} columns of "
-        f"{args.input} ({args.epochs} epochs at most, seed {args.seed}{parallel})"
+        f"fitting {estimator.__name__} on {n_rows} rows x {n_columns} columns of "
+        f"{args.input}{streamed_in} ({args.epochs} epochs at most, seed {args.seed}{parallel})"
     )
     with progress.phase("fitting"):
         _agreed(group, lambda: _fit(model, data))
@@ -421,8 +466,11 @@ def _finish_synthesize(args, out, progress, data, model, out_fmt, estimator, *, 
             )
         with progress.phase("report"):
             try:
+                real = _report_rows(data, args.seed)
+                if args.stream:
+                    progress.note(f"quality report against {len(real):,} random rows of IN")
                 report = quality_report(
-                    data, synthetic, random_state=args.seed, verbose=int(not args.quiet)
+                    real, synthetic, random_state=args.seed, verbose=int(not args.quiet)
                 )
             except (ValueError, TypeError) as exc:
                 raise CLIError(
@@ -449,7 +497,7 @@ def _finish_synthesize(args, out, progress, data, model, out_fmt, estimator, *, 
     if not args.quiet:
         parallel = "" if group is None else f"; trained {_data_parallel(group)}"
         print(
-            f"Wrote {args.rows} synthetic rows x {data.shape[1]} columns to "
+            f"Wrote {args.rows} synthetic rows x {_shape(data)[1]} columns to "
             f"{args.output} ({estimator.__name__}, {model.n_iter_} epochs, seed {args.seed}"
             f"{parallel}).",
             file=out,
@@ -621,6 +669,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument(
         "--overwrite", action="store_true", help="replace OUT if it exists (never IN)"
+    )
+    synth.add_argument(
+        "--stream",
+        action="store_true",
+        help=(
+            "read IN in bounded batches instead of loading it (tables larger than "
+            "memory; IN may then be a folder of Parquet files); the report compares "
+            f"with {STREAM_ROWS:,} random rows of IN"
+        ),
     )
     synth.add_argument(
         "--model", choices=sorted(GENERATORS), default="gan", help="generator (default gan)"

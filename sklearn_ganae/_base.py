@@ -62,6 +62,7 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.base import (
     BaseEstimator,
@@ -81,7 +82,9 @@ from sklearn_ganae._distributed import (
 )
 from sklearn_ganae._layout import TabularLayout
 from sklearn_ganae._saving import PersistenceMixin
+from sklearn_ganae._streaming import StreamedRows, scan_table
 from sklearn_ganae._training import (
+    PRECISIONS,
     EarlyStopping,
     EpochProgress,
     EpochTable,
@@ -176,6 +179,16 @@ def validation_rows(n_samples: int, fraction: float) -> int:
     return n_valid
 
 
+def check_unlabelled_stream(estimator, y) -> None:
+    """Refuse labels with a streamed ``X`` (a path, DataFrame chunks, a TableSource)."""
+    if y is not None:
+        raise ValueError(
+            f"{type(estimator).__name__}.fit got y with a streamed X (a path or "
+            "DataFrame chunks); a streamed fit is not class-conditional. Fit an "
+            "in-memory table with y, or stream the table without y."
+        )
+
+
 @dataclass
 class FitState:
     """Everything one fit works on; the argument of every fit hook.
@@ -209,6 +222,12 @@ class FitState:
         This process's place in a data-parallel run (0 and 1 in one process): the
         torch.distributed process group's when one of several processes is
         initialised (:func:`~sklearn_ganae._distributed.distributed_context`).
+    stream : StreamedRows or None
+        A streamed fit's training rows (:mod:`sklearn_ganae._streaming`), read from
+        disk each epoch; ``X`` and ``Z`` then hold the bounded sample of the
+        streaming pass (``train_rows``) followed by the held-out rows
+        (``valid_rows``), for the hooks that need rows in memory (a PCA
+        initialisation, a GAN's checks).
     """
 
     X: object
@@ -225,6 +244,7 @@ class FitState:
     pretrained: object = None
     rank: int = 0
     world_size: int = 1
+    stream: object = None
 
     def __post_init__(self):
         if self.train_rows is None:
@@ -232,7 +252,13 @@ class FitState:
 
     @property
     def n_train(self) -> int:
-        return len(self.train_rows)
+        """Training rows: of ``Z``, or of the whole stream in a streamed fit."""
+        return len(self.train_rows) if self.stream is None else len(self.stream)
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the table (training and held-out)."""
+        return len(self.Z) if self.stream is None else int(self.stream.scan.n_rows)
 
     @property
     def n_shard(self) -> int:
@@ -247,8 +273,9 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
     Parameters shared by every estimator (see each estimator for the docs):
     ``encoder``, ``max_epochs``, ``batch_size``, ``learning_rate``, ``weight_decay``,
     ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``, ``device``,
-    ``random_state``, ``verbose``, ``warm_start``. The hooks a model implements and
-    the order in which the fit calls them are in the module's docstring.
+    ``precision``, ``random_state``, ``verbose``, ``warm_start``. The hooks a model
+    implements and the order in which the fit calls them are in the module's
+    docstring.
     """
 
     _parameter_constraints: dict = {
@@ -261,6 +288,7 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
         "device": [StrOptions({"cpu", "cuda", "auto"}), str],
+        "precision": [StrOptions(set(PRECISIONS))],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
@@ -308,6 +336,17 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         """What the net is fitted on, for the encoded rows ``rows`` of the fit."""
         return TableDataset(state.Z[rows], device=state.device)
 
+    def _streamed_training_data(self, state: FitState):
+        """What the net is fitted on in a streamed fit (``state.stream`` here)."""
+        return state.stream
+
+    def _fit_data(self, state: FitState):
+        """The training data of the fit: ``_training_data`` of the training rows, or
+        ``_streamed_training_data`` in a streamed fit."""
+        if state.stream is not None:
+            return self._streamed_training_data(state)
+        return self._training_data(state, state.train_rows)
+
     def _extra_callbacks(self) -> list:
         """Named skorch callbacks a model adds to the shared ones."""
         return []
@@ -343,16 +382,19 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         (the fitted net is left as it was if that training fails). Call it inside
         :func:`fit_transaction` (public methods are :func:`atomic_fit`).
         """
+        from sklearn_ganae._sources import TableSource, is_table_source, open_table
+
         warm = self.warm_start and hasattr(self, "net_")
+        if is_table_source(X) or isinstance(X, TableSource):
+            check_unlabelled_stream(self, y)
+            if isinstance(X, TableSource):  # opened by the caller, who closes it
+                return self._fit_network_on_source(X, warm)
+            with open_table(X) as source:
+                return self._fit_network_on_source(source, warm)
         X = check_table(self, X, reset=not warm)
         device = resolve_device(self.device)
         rank, world_size = distributed_context()
-        if warm:
-            seed = self._seed_ + len(self.net_.history)
-        else:
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        if world_size > 1:
-            seed = broadcast_object(seed)  # rank 0's: random_state=None differs per process
+        seed = self._fit_seed(warm, world_size)
         if warm:
             encoder = self.encoder_
             Z = encoder.encode_rows(X)
@@ -377,11 +419,89 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             rank=rank,
             world_size=world_size,
         )
+        return self._run_pipeline(state, encoder)
+
+    def _fit_seed(self, warm: bool, world_size: int) -> int:
+        """The seed of this fit: drawn from ``random_state`` (rank 0's in a
+        data-parallel run), offset by the epochs trained for a warm start."""
+        if warm:
+            seed = self._seed_ + len(self.net_.history)
+        else:
+            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        if world_size > 1:
+            seed = broadcast_object(seed)  # rank 0's: random_state=None differs per process
+        return seed
+
+    def _fit_network_on_source(self, source, warm: bool) -> FitState:
+        """The fit pipeline on a streamed table (:mod:`sklearn_ganae._streaming`).
+
+        One streaming pass (sharded across the processes of a data-parallel run and
+        merged) fits the encoder, draws the bounded sample and holds out the
+        validation rows (at most ``VALID_ROWS``); training then reads the other rows
+        from ``source`` each epoch.
+        """
+        device = resolve_device(self.device)
+        rank, world_size = distributed_context()
+        seed = self._fit_seed(warm, world_size)
+        encoder = self.encoder_ if warm else self._encoder_or_default(clone_it=True)
+        if not isinstance(encoder, TabularEncoder):
+            raise TypeError(
+                f"A streamed fit (X a path or DataFrame chunks) needs a TabularEncoder as "
+                f"encoder; got {type(encoder).__name__}. Pass encoder=None or a "
+                "TabularEncoder, or fit an in-memory table."
+            )
+        if not warm and encoder.random_state is None:
+            encoder.set_params(random_state=seed)
+        scan = scan_table(
+            source,
+            encoder._counted_columns(source.read_fragment(0)),
+            seed=seed,
+            valid_fraction=self.validation_fraction if self.early_stopping else 0.0,
+            rank=rank,
+            world_size=world_size,
+        )
+        sample, sample_rows = scan.sample()
+        if not warm:
+            encoder._fit_scan(scan, source)
+        check_table(self, sample, reset=not warm)
+        in_train = ~scan.is_held_out(sample_rows)
+        parts = [sample[in_train].reset_index(drop=True)]
+        held, _ = scan.held_out()
+        if self.early_stopping and (held is None or scan.n_valid == scan.n_rows):
+            validation_rows(0, self.validation_fraction)  # the usual error: an empty part
+        if self.early_stopping:
+            parts.append(held)
+        X = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        Z = encoder.encode_rows(X)
+        if world_size > 1:
+            check_same_everywhere("encoded sample of the table", Z)
+        n_sample = int(in_train.sum())
+        state = FitState(
+            X=X,
+            Z=Z,
+            layout=encoder.layout_,
+            train_rows=np.arange(n_sample),
+            valid_rows=np.arange(n_sample, len(Z)) if self.early_stopping else None,
+            device=device,
+            seed=seed,
+            warm=warm,
+            rank=rank,
+            world_size=world_size,
+            stream=StreamedRows(source, encoder, scan, seed, device=device),
+        )
+        return self._run_pipeline(state, encoder)
+
+    def _run_pipeline(self, state: FitState, encoder) -> FitState:
+        """The hooks and the training of a fit, on its :class:`FitState` (``encoder``:
+        the fit's encoder, fitted)."""
+        warm, seed, device = state.warm, state.seed, state.device
+        rank, world_size = state.rank, state.world_size
         if not warm:
             self._check_params_against_data(state)
         with seeded(seed, device):
             # the same on every process: drawn before the per-process seed offset
-            self._split(state)
+            if state.stream is None:
+                self._split(state)
             self._check_training_rows(state)
             state.batch_size = self._batch_size(state.n_shard)
             if not warm:
@@ -398,14 +518,14 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
                     net.max_epochs = self.max_epochs  # "max_epochs more epochs", as documented
                     net.verbose = self._verbosity(state)  # progress as asked now
                     net.train_split = self._train_split(state)
-                    self._train_net(net, self._training_data(state, state.train_rows), state)
+                    self._train_net(net, self._fit_data(state), state)
                 else:
                     self._prepare(state)
                     state.pretrained = self._pretrain(state)
                     module = self._build_module(state)
                     criterion = self._build_criterion(state)
                     net = self._build_net(**self._net_kwargs(state, module, criterion))
-                    self._train_net(net, self._training_data(state, state.train_rows), state)
+                    self._train_net(net, self._fit_data(state), state)
         net.train_split = None  # the held-out rows are not part of the model
         self.net_ = net
         self.history_ = net.history
@@ -431,6 +551,8 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         plain modules, unsharded iterators.
         """
         resume = getattr(net, "initialized_", False) and len(net.history) > 0
+        # a warm start trains in the precision asked now (a new net has it already)
+        net.precision = self.precision
         if state.world_size == 1:
             return net.partial_fit(data) if resume else net.fit(data)
         sharding = dict(rank=state.rank, world_size=state.world_size, seed=state.seed)
@@ -486,8 +608,9 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         """The one constructor of every net of a fit (the model's and its pretraining's).
 
         The optimizer (AdamW, fused), the batch iterators (tensor slicing, sharded by
-        ``state.rank`` / ``state.world_size``), the divergence guard, progress and
-        skorch's per-epoch table are chosen here, once; ``kwargs`` are further net
+        ``state.rank`` / ``state.world_size``), the divergence guard, progress,
+        skorch's per-epoch table and the estimator's ``precision`` (the net's bf16
+        autocast) are chosen here, once; ``kwargs`` are further net
         arguments (a model's own, or replacements of these).
         """
         callbacks = [("non_finite_guard", NonFiniteLossGuard()), *(callbacks or [])]
@@ -519,6 +642,8 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             # skorch's per-epoch table, with verbose >= 2
             callbacks__print_log=EpochTable(sink=print_to_stderr),
             device=state.device,
+            # bf16 autocast of the training forward passes, or float32
+            precision=self.precision,
             verbose=self._verbosity(state),  # progress from rank 0 only
         )
         arguments.update(kwargs)

@@ -655,6 +655,41 @@ class IdentifierCodec:
             )
         return self
 
+    def stream_hashes(self, raw) -> tuple[np.ndarray, int, int, int]:
+        """Sorted unique hashes of one chunk's non-missing values, with their count,
+        minimum and maximum (integers; 0 for strings): a streaming pass adds them up
+        with :meth:`finish_stream`. The values are read as :meth:`fit` reads them."""
+        series = raw if isinstance(raw, pd.Series) else pd.Series(raw)
+        observed = series[~pd.isna(series).to_numpy()]
+        if not len(observed):
+            return np.zeros(0, np.uint64), 0, 0, 0
+        if self.kind_ == "integer":
+            values = observed.to_numpy(dtype=np.float64 if observed.dtype.kind == "f" else None)
+            values = np.asarray(values).astype(np.int64)
+            return _hashes(values), len(values), int(values.min()), int(values.max())
+        return _hashes(observed.astype(str).to_numpy(dtype=str)), len(observed), 0, 0
+
+    def finish_stream(self, parts, n_rows: int, n_missing: int) -> IdentifierCodec:
+        """Replace the sample's statistics by those of the whole stream: ``parts`` are
+        :meth:`stream_hashes` results of every chunk."""
+        hashes = np.unique(np.concatenate([p[0] for p in parts] or [np.zeros(0, np.uint64)]))
+        n_obs = sum(p[1] for p in parts)
+        self.hashes_ = hashes
+        self.missing_rate_ = float(n_missing / n_rows) if n_rows else 0.0
+        self.n_distinct_ = len(hashes)
+        if self.kind_ == "integer" and n_obs:
+            self.min_ = min(p[2] for p in parts if p[1])
+            self.max_ = max(p[3] for p in parts if p[1])
+        if n_obs and self.n_distinct_ < _ID_MIN_DISTINCT * n_obs:
+            raise ValueError(
+                f"Column {self.name!r} was taken as an identifier from a sample of the "
+                f"rows, but only {self.n_distinct_:,} of its {n_obs:,} values are "
+                "distinct; an identifier names one row. Give it the role 'categorical' "
+                "or 'high_cardinality' instead, e.g. "
+                f"column_roles={{{self.name!r}: 'high_cardinality'}}."
+            )
+        return self
+
     def blocks(self, column, start):
         return []
 

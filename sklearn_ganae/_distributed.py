@@ -104,6 +104,13 @@ def broadcast_object(value, src: int = 0):
     return box[0]
 
 
+def gather_objects(value) -> list:
+    """Every process's ``value`` (picklable), in rank order, on every process."""
+    out = [None] * dist.get_world_size()
+    dist.all_gather_object(out, value)
+    return out
+
+
 def any_process(flag: bool) -> bool:
     """Whether ``flag`` is true on at least one process (the same answer on all)."""
     value = torch.tensor([1 if flag else 0], dtype=torch.int32, device=collective_device())
@@ -246,9 +253,10 @@ class DistributedMixin:
             raise RuntimeError(f"Rank 0 failed during a data-parallel check: {message}")
         return result
 
-    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
-        if training and iterator is not None:
+    def end_of_pass(self, training: bool) -> None:
+        """Called by the net's epoch loop after each pass over the data (training or
+        validation), once its batch figures are in the history."""
+        if training:
             # batch norm's running statistics: rank 0's, so that validation, the
             # callbacks and the best weights they keep see one model everywhere
             for module in self._wrapped_modules():
@@ -262,10 +270,13 @@ class DistributedMixin:
     def _average_epoch_batches(self) -> None:
         """Average this epoch's per-batch figures (losses) across the processes.
 
-        Every process has the same batches with the same keys (the iterators give
-        each the same number of batches), so one all-reduce of a matrix does it;
-        batch sizes stay as they are (each process's). A NaN on one process becomes
-        a NaN on all, so the divergence guard stops every process at once.
+        It runs at ``on_epoch_end``, when the net's epoch loop has written every
+        batch figure of the epoch into the history (the net keeps them on the
+        device during each pass). Every process has the same batches with the same
+        keys (the iterators give each the same number of batches), so one
+        all-reduce of a matrix does it; batch sizes stay as they are (each
+        process's). A NaN on one process becomes a NaN on all, so the divergence
+        guard stops every process at once.
         """
         batches = self.history[-1]["batches"]
         keys = sorted(

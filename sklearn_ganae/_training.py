@@ -23,7 +23,25 @@ plugs in as a mixin without touching the models:
   per-epoch permutation and takes its own shard of it;
 - :meth:`TabularNet.agree_to_stop` is where every stop decision of the package's
   callbacks goes through; one process returns its own decision, a data-parallel
-  backend reduces it across processes so that all stop at the same epoch.
+  backend reduces it across processes so that all stop at the same epoch;
+- :meth:`TabularNet.in_precision` is the one place every training and validation
+  forward pass goes through (``precision="bf16"``: ``torch.autocast`` to bfloat16,
+  outputs back in float32 for the losses);
+- :meth:`TabularNet.record_batch_value` records a per-batch figure: a tensor stays
+  on the device until the end of the pass over the data (:class:`BatchValues`), so
+  that a GPU is not synchronised with the host at every batch.
+
+Per-batch figures: skorch's loop reads every batch loss with ``.item()``, a device
+synchronisation per batch on a GPU. :class:`TabularNet` runs its own loop: the loss
+of each batch (and any tensor a model records, the GAN's discriminator loss, the
+VAE's terms) is kept as a 0-d tensor on the device, and at the end of each pass
+(the training pass, then the validation pass) all of them are written into
+``history`` at once, with one ``torch.stack(...).tolist()``: the same keys and
+values as skorch's, before ``on_epoch_end`` (the epoch's scores, the divergence
+guard, early stopping and a data-parallel run's averaging of the batch figures all
+read them there). During a pass, ``history[-1, "batches"]`` holds the batch sizes
+only; a callback that wants a batch's loss at once gets it as the ``loss`` argument
+of ``on_batch_end``.
 
 The data-parallel backend on torch.distributed is
 :class:`~sklearn_ganae._distributed.DistributedMixin`, a base of :class:`TabularNet`
@@ -56,9 +74,11 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PrintLog
 from skorch.callbacks import EarlyStopping as _SkorchEarlyStopping
+from skorch.dataset import get_len
 from skorch.utils import TeeGenerator
 
 from sklearn_ganae._distributed import DistributedMixin
+from sklearn_ganae._streaming import StreamedRows, n_stream_batches, stream_batches
 
 _WRAPPERS = (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel)
 
@@ -167,9 +187,20 @@ class TensorBatchIterator:
         return bounds
 
     def __len__(self) -> int:
+        if isinstance(self.dataset, StreamedRows):
+            return n_stream_batches(len(self.dataset), self.batch_size, self.world_size)
         return len(self._bounds(shard_size(len(self.dataset), self.rank, self.world_size)))
 
     def __iter__(self):
+        if isinstance(self.dataset, StreamedRows):
+            # a streamed table: read from disk, shuffled by fragments and a buffer
+            epoch, self.epoch_ = self.epoch_, self.epoch_ + 1
+            batches = stream_batches(
+                self.dataset, self.batch_size, epoch, self.rank, self.world_size
+            )
+            for batch in batches:
+                yield batch, None
+            return
         X, y = self.dataset.X, self.dataset.y
         n = X.shape[0]
         order = None
@@ -233,24 +264,28 @@ def epoch_permutation(n: int, device, world_size: int, seed, epoch: int) -> torc
 
 
 class NonFiniteLossGuard(Callback):
-    """Stop training with a clear error as soon as a batch loss is NaN or infinite.
+    """Stop training with a clear error when a batch loss is NaN or infinite.
 
-    In a data-parallel run the check waits for the end of the epoch, when the batch
-    losses have been averaged across the processes: every process then sees the same
-    figures and stops at once (a process stopping alone would leave the others
-    waiting for it).
+    The check runs at the end of the epoch, on every batch loss of the epoch:
+    :class:`TabularNet` writes them into ``history`` once per pass over the data (no
+    device synchronisation per batch), and in a data-parallel run they have been
+    averaged across the processes by then, so every process sees the same figures
+    and stops at once (a process stopping alone would leave the others waiting for
+    it). With a net that records each batch loss as a float at once (skorch's
+    ``NeuralNet``), the check also runs after each batch.
     """
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
-        if getattr(net, "is_data_parallel", False):
+        # a TabularNet records its batch losses at the end of the pass: checked then
+        if isinstance(net, TabularNet) or getattr(net, "is_data_parallel", False):
             return
-        # skorch has already recorded the batch loss as a float: no second device sync
+        # skorch's own loop has recorded the loss as a float: no device sync here
         key = "train_loss" if training else "valid_loss"
-        self._check(key, net.history[-1, "batches", -1, key], len(net.history))
+        value = net.history[-1, "batches", -1].get(key)
+        if value is not None:
+            self._check(key, value, len(net.history))
 
     def on_epoch_end(self, net, **kwargs):
-        if not getattr(net, "is_data_parallel", False):
-            return
         for batch in net.history[-1, "batches"]:
             for key in ("train_loss", "valid_loss"):
                 if key in batch:
@@ -404,6 +439,58 @@ class EpochTable(PrintLog):
             super().on_epoch_end(net, **kwargs)
 
 
+#: the values of TabularNet's ``precision``
+PRECISIONS = ("float32", "bf16")
+_LOW_PRECISION = (torch.bfloat16, torch.float16)
+
+
+def as_float32(value):
+    """``value`` with its bfloat16 / float16 tensors cast to float32 (differentiably),
+    through tuples, lists and dicts; other values as they are."""
+    if isinstance(value, torch.Tensor):
+        return value.float() if value.dtype in _LOW_PRECISION else value
+    if isinstance(value, tuple):
+        items = [as_float32(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    if isinstance(value, list):
+        return [as_float32(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_float32(v) for k, v in value.items()}
+    return value
+
+
+class BatchValues:
+    """The per-batch tensors of one pass over the data, kept until the pass ends.
+
+    :meth:`add` keeps a detached 0-d tensor (on its device) for the current batch of
+    ``batches`` (the epoch's list of batch records in ``history``); :meth:`write`
+    transfers them all at once (one ``torch.stack(...).tolist()``, one device
+    synchronisation) and records each as the float skorch's ``.item()`` gives.
+    """
+
+    __slots__ = ("batches", "entries")
+
+    def __init__(self, batches: list):
+        self.batches = batches
+        self.entries: list = []
+
+    def add(self, key: str, tensor: torch.Tensor) -> None:
+        self.entries.append((self.batches[-1], key, tensor.detach()))
+
+    def write(self) -> None:
+        if not self.entries:
+            return
+        tensors = [t for _, _, t in self.entries]
+        try:  # the usual case: 0-d tensors on one device (dtypes are promoted)
+            stacked = torch.stack(tensors)
+        except RuntimeError:  # other shapes of one value, or several devices
+            first = tensors[0].device
+            stacked = torch.stack([t.reshape(()).to(first, torch.float64) for t in tensors])
+        for (batch, key, _), value in zip(self.entries, stacked.tolist(), strict=True):
+            batch[key] = value
+        self.entries = []
+
+
 class TabularNet(DistributedMixin, NeuralNet):
     """skorch ``NeuralNet`` for encoded tables.
 
@@ -412,7 +499,30 @@ class TabularNet(DistributedMixin, NeuralNet):
     Models with a different objective override :meth:`get_loss` or
     :meth:`train_step`. Trains data-parallel inside ``with net.data_parallel():``
     (:class:`~sklearn_ganae._distributed.DistributedMixin`, inert in one process).
+
+    Per-batch figures are recorded with :meth:`record_batch_value` and written into
+    ``history`` at the end of each pass over the data (see the module docstring);
+    every training and validation forward pass goes through :meth:`in_precision`.
+
+    Parameters
+    ----------
+    precision : {"float32", "bf16"}, default="float32"
+        ``"bf16"``: the forward passes of training and validation run under
+        ``torch.autocast`` to bfloat16 on the net's device type; their outputs are
+        cast back to float32, so the losses are computed in float32, and the
+        weights, gradients and optimizer state stay float32 (bfloat16 needs no
+        gradient scaling). Inference through the modules themselves (the
+        estimators' ``transform`` and ``sample``) is float32 either way.
+    *args, **kwargs
+        skorch's ``NeuralNet`` arguments.
     """
+
+    # nets pickled before the parameter existed train in float32
+    precision = "float32"
+
+    def __init__(self, *args, precision="float32", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = precision
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         """Train (without re-initialising), as skorch does, except for stopping.
@@ -444,9 +554,84 @@ class TabularNet(DistributedMixin, NeuralNet):
     # of compute, so skorch's per-batch bookkeeping (switching every module to train
     # mode, the optimizer closure) would otherwise be a large share of an epoch.
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
-        if iterator is not None:
-            self._set_training(training)
-        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        """One pass over ``iterator``, as skorch's, with the batch losses kept on the
+        device until the end of the pass (:class:`BatchValues`).
+
+        The history gets what skorch's loop records (``{prefix}_loss`` and
+        ``{prefix}_batch_size`` per batch, ``{prefix}_batch_count``), the losses
+        written at the end of the pass, before ``on_epoch_end``.
+        """
+        if iterator is None:
+            return
+        self._set_training(training)
+        history = self.history
+        values = BatchValues(list.__getitem__(history, -1)["batches"])
+        self._batch_values = values
+        try:
+            batch_count = 0
+            for batch in iterator:
+                self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                loss = step["loss"]
+                if isinstance(loss, torch.Tensor):
+                    values.add(prefix + "_loss", loss)
+                else:
+                    history.record_batch(prefix + "_loss", loss)
+                rows = batch[0] if isinstance(batch, (tuple, list)) else batch
+                history.record_batch(prefix + "_batch_size", get_len(rows))
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+                batch_count += 1
+            history.record(prefix + "_batch_count", batch_count)
+            values.write()  # the one device synchronisation of the pass
+        finally:
+            self.__dict__.pop("_batch_values", None)  # never pickled nor saved
+        self.end_of_pass(training)
+
+    def record_batch_value(self, key: str, value) -> None:
+        """Record ``value`` as ``key`` of the current batch in ``history``.
+
+        During a pass of :meth:`run_single_epoch` a tensor (a 0-d figure, such as a
+        loss) is kept on its device and written as a float at the end of the pass;
+        elsewhere, and for plain numbers, it is recorded at once (as
+        ``history.record_batch`` does).
+        """
+        values = self.__dict__.get("_batch_values")
+        if isinstance(value, torch.Tensor):
+            if values is not None:
+                values.add(key, value)
+                return
+            value = value.item()
+        self.history.record_batch(key, value)
+
+    def in_precision(self, fn):
+        """``fn`` (a module, or any callable of a forward pass) as training runs it.
+
+        With ``precision="float32"``, ``fn`` itself. With ``"bf16"``, a callable that
+        runs ``fn`` under ``torch.autocast(device_type=<the net's device type>,
+        dtype=torch.bfloat16)`` and returns its outputs in float32, so that the loss
+        computed from them is float32. Every training and validation forward pass of
+        the package's nets goes through here (:meth:`infer`, the GAN's players).
+        """
+        precision = self.precision
+        if precision == "float32":
+            return fn
+        if precision != "bf16":
+            raise ValueError(
+                f"precision={precision!r} is not one of {list(PRECISIONS)}; use "
+                "'float32' or 'bf16'."
+            )
+        device_type = torch.device(self.device).type
+
+        def forward(*args, **kwargs):
+            with torch.autocast(device_type=device_type, dtype=torch.bfloat16):
+                out = fn(*args, **kwargs)
+            return as_float32(out)
+
+        return forward
+
+    def infer(self, x, **fit_params):
+        """skorch's ``infer``, through :meth:`in_precision`."""
+        return self.in_precision(super().infer)(x, **fit_params)
 
     def train_step_single(self, batch, **fit_params):
         Xi, yi = batch
@@ -511,7 +696,7 @@ class TabularNet(DistributedMixin, NeuralNet):
                 return module
 
     def get_dataset(self, X, y=None):
-        if isinstance(X, TableDataset):
+        if isinstance(X, (TableDataset, StreamedRows)):
             return X
         return TableDataset(X, y, device=self.device)
 

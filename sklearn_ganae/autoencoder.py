@@ -74,6 +74,13 @@ class AutoencoderTransformer(BaseTabularTransformer):
     device : {"cpu", "cuda", "auto"} or str, default="cpu"
         Where to train and infer. ``"auto"`` takes a CUDA device when one is
         available. A model trained on a GPU unpickles on a CPU-only machine.
+    precision : {"float32", "bf16"}, default="float32"
+        Arithmetic of the training (and validation) forward passes. ``"bf16"`` runs
+        them under ``torch.autocast`` to bfloat16, which is faster on GPUs with
+        bfloat16 tensor cores; the losses are computed in float32 and the weights,
+        gradients and optimizer state stay float32 (bfloat16 needs no gradient
+        scaling). :meth:`transform`, :meth:`inverse_transform` and
+        :meth:`score_samples` compute in float32 either way.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch order and the encoder's subsampling.
         With an int, fitting twice on the CPU gives bit-identical transforms; the
@@ -177,6 +184,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
         validation_fraction=0.1,
         n_iter_no_change=10,
         device="cpu",
+        precision="float32",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -197,6 +205,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -227,9 +236,13 @@ class AutoencoderTransformer(BaseTabularTransformer):
 
         Parameters
         ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
+        X : {array-like, DataFrame} of shape (n_samples, n_features), path or iterable
             Training rows: numeric arrays, or DataFrames with numeric, boolean and
-            categorical columns, missing values allowed. Not modified.
+            categorical columns, missing values allowed. Not modified. Also the path
+            (str or ``os.PathLike``) of a Parquet file, a folder of Parquet files or a
+            CSV file, or DataFrame chunks (a list, an iterator or a function returning
+            one): a streamed fit that reads the table in bounded batches (see the user
+            guide, "Tables larger than memory").
         y : Ignored
             Not used, present for API consistency.
 

@@ -266,8 +266,14 @@ class _CategoricalCodec:
     def fit(self, values: np.ndarray) -> _CategoricalCodec:
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
         counts = np.bincount(codes, minlength=len(uniques))
+        return self.fit_counts(np.asarray(uniques, dtype=object), counts)
+
+    def fit_counts(self, uniques: np.ndarray, counts: np.ndarray) -> _CategoricalCodec:
+        """Fit from the distinct values (missing as NaN) and their counts: what
+        :meth:`fit` computes from the values, and a streaming pass adds up."""
         uniques = np.asarray(uniques, dtype=object)
-        n = len(values)
+        counts = np.asarray(counts, dtype=np.int64)
+        n = int(counts.sum())
         frequent = np.ones(len(uniques), dtype=bool)
         if self.min_frequency is not None:
             threshold = (
@@ -290,6 +296,7 @@ class _CategoricalCodec:
         self.counts_ = counts[frequent][order]
         self.has_infrequent = bool((~frequent).any())
         members, member_counts = uniques[~frequent], counts[~frequent]
+        self.infrequent_count_ = int(member_counts.sum())
         eligible = member_counts >= self.floor
         self.n_infrequent_ = int(len(members))
         # rare members are recognised by hash only: their values are not kept
@@ -676,8 +683,13 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-            The table. Not modified.
+        X : {array-like, DataFrame} of shape (n_samples, n_features), path or iterable
+            The table. Not modified. Also the path (str or ``os.PathLike``) of a
+            Parquet file, a folder of Parquet files or a CSV file, or DataFrame chunks
+            (a list, an iterator or a function returning one), read in bounded
+            batches: one streaming pass keeps exact counts, moments, ranges and
+            category counts, and a uniform sample of 100,000 rows for what needs rows
+            (roles, quantiles, mixtures, decimals, dates).
         y : Ignored
             Not used, present for API consistency.
 
@@ -697,7 +709,121 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def _fit(self, X):
-        X = self._check_input(X, reset=True)
+        from sklearn_ganae._sources import TableSource, is_table_source
+
+        if is_table_source(X) or isinstance(X, TableSource):
+            return self._fit_source(X)
+        self._fit_codecs(self._check_input(X, reset=True))
+        return self._finish_fit()
+
+    def _fit_source(self, X):
+        """Fit on a table read in bounded batches (a path, an iterable of DataFrame
+        chunks): one streaming pass of mergeable statistics (see
+        :mod:`sklearn_ganae._streaming`)."""
+        from sklearn_ganae._sources import TableSource, open_table
+        from sklearn_ganae._streaming import scan_table
+
+        def fit(source):
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            counted = self._counted_columns(source.read_fragment(0))
+            self._fit_scan(scan_table(source, counted, seed=int(seed)), source)
+
+        if isinstance(X, TableSource):
+            fit(X)
+        else:
+            with open_table(X) as source:
+                fit(source)
+        return self
+
+    def _counted_columns(self, frame: pd.DataFrame) -> np.ndarray:
+        """The columns of a streamed table whose values a streaming pass counts: every
+        column that may become categorical (see :meth:`_fit_scan`)."""
+        names = [str(c) for c in frame.columns]
+        mask = categorical_mask(
+            self.categorical_features,
+            len(names),
+            dtypes=list(frame.dtypes),
+            columns=list(frame.columns),
+        )
+        overrides = resolve_column_roles(self.column_roles or None, names, list(frame.columns))
+        categorical = (BOOLEAN_ROLE, "categorical", HIGH_CARDINALITY_ROLE)
+        return np.array(
+            [
+                bool(mask[j])
+                or overrides.get(j) in categorical
+                or not (
+                    pd.api.types.is_numeric_dtype(frame[c].dtype)
+                    or is_datetime_dtype(frame[c].dtype)
+                )
+                or pd.api.types.is_bool_dtype(frame[c].dtype)
+                for j, c in enumerate(frame.columns)
+            ],
+            dtype=bool,
+        )
+
+    def _fit_scan(self, scan, source):
+        """Fit on the result of a streaming pass (``sklearn_ganae._streaming.TableScan``).
+
+        The roles and everything that needs rows (quantiles, mixtures, decimals, dates,
+        medians, the tails near the bounds) are fitted on the scan's bounded sample;
+        then the exact statistics of the whole stream replace the sample's: missing
+        values, the range (``bounds``), the mean and scale of ``"standard"``
+        normalisation, every category's count (so rare-level grouping and the privacy
+        floor see the true counts), and the identifiers' hashes and range (one more
+        pass, over the identifier columns only).
+        """
+        sample, _ = scan.sample()
+        self._fit_codecs(self._check_input(sample, reset=True))
+        names = self._column_names(self.n_features_in_)
+        identifiers = {}
+        for j, codec in enumerate(self._codecs):
+            stat, name = scan.stats[j], names[j]
+            if stat.n_missing:
+                self._check_missing_policy(True, name)
+            if isinstance(codec, _CategoricalCodec):
+                if not stat.counted:
+                    continue
+                if stat.truncated and self.column_roles_[name] != HIGH_CARDINALITY_ROLE:
+                    raise ValueError(
+                        f"Column {name!r} has more distinct values than a streaming pass "
+                        "counts for a categorical column; give it the role "
+                        f"'high_cardinality' or 'identifier', e.g. column_roles="
+                        f"{{{name!r}: 'high_cardinality'}}."
+                    )
+                uniques, counts = stat.distinct()
+                codec.fit_counts(uniques, counts)
+                if stat.truncated and codec.has_infrequent:
+                    codec.infrequent_count_ += int(stat.n - counts.sum())
+                self._dtypes[j] = _without_rare_categories(sample[sample.columns[j]].dtype, codec)
+            elif isinstance(codec, _ContinuousCodec) and stat.moments and stat.count:
+                codec.has_missing = stat.n_missing > 0
+                codec.min_, codec.max_ = stat.low, stat.high
+                if codec.method == "standard" and max(abs(stat.low), abs(stat.high)) <= 1e100:
+                    codec.mean_ = stat.mean
+                    tol = max(1e-12 * abs(codec.mean_), np.finfo(np.float64).tiny)
+                    codec.scale_ = stat.std if stat.std > tol else 1.0
+                elif codec.method == "quantile":
+                    ends = codec.qt_.transform(np.array([[codec.min_], [codec.max_]])).ravel()
+                    ends32 = ends.astype(np.float32)
+                    codec.q_ends_ = (
+                        float(max(ends[0], ends32[0])),
+                        float(min(ends[1], ends32[1])),
+                    )
+            elif isinstance(codec, DatetimeCodec) and stat.n_missing:
+                codec.inner.has_missing = True
+            elif isinstance(codec, IdentifierCodec):
+                identifiers[j] = []
+        if identifiers:
+            column_names = [sample.columns[j] for j in identifiers]
+            for _, frame in source.iter_frames(columns=column_names):
+                for j, column in zip(identifiers, column_names):
+                    identifiers[j].append(self._codecs[j].stream_hashes(frame[column]))
+            for j, parts in identifiers.items():
+                self._codecs[j].finish_stream(parts, scan.n_rows, scan.stats[j].n_missing)
+        return self._finish_fit()
+
+    def _fit_codecs(self, X):
+        """Infer every column's role and fit its codec on the validated table ``X``."""
         n_features = X.shape[1]
         cat_mask = self._resolve_categorical(X)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -728,6 +854,11 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             self._codecs.append(codec)
             self._dtypes[j] = _without_rare_categories(self._dtypes[j], codec)
         self.column_roles_ = roles
+
+    def _finish_fit(self):
+        """The layout and mask of the fitted codecs (after a streaming pass replaced
+        their statistics by exact ones, too)."""
+        roles = self.column_roles_
         self.categorical_mask_ = np.array(
             [isinstance(c, _CategoricalCodec) for c in self._codecs], dtype=bool
         )
@@ -1151,6 +1282,25 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             if _same_value(category, value):
                 return i
         return None
+
+    def category_counts(self, column: int) -> np.ndarray:
+        """Training rows of each output column of categorical column ``column``'s
+        one-hot block (its categories in order, then the infrequent group).
+
+        Parameters
+        ----------
+        column : int
+            Position of a categorical input column.
+
+        Returns
+        -------
+        counts : ndarray of int64
+        """
+        codec = self._categorical_codec(column)
+        counts = np.asarray(codec.counts_, dtype=np.int64)
+        if codec.has_infrequent:
+            counts = np.append(counts, getattr(codec, "infrequent_count_", 0))
+        return counts
 
     def _categorical_codec(self, column):
         check_is_fitted(self)

@@ -70,8 +70,9 @@ class _VAENet(TabularNet):
         x = torch.as_tensor(X, device=y_pred[0].device)[:, : module.n_features]
         nll, kl = self.criterion_(y_pred, x, module.log_scale)
         prefix = "train" if training else "valid"
-        self.history.record_batch(f"{prefix}_nll", float(nll.mean().detach()))
-        self.history.record_batch(f"{prefix}_kl", float(kl.mean().detach()))
+        # kept on the device until the end of the pass (no host sync per batch)
+        self.record_batch_value(f"{prefix}_nll", nll.mean())
+        self.record_batch_value(f"{prefix}_kl", kl.mean())
         return (nll + self.kl_weight() * kl).mean()
 
 
@@ -137,6 +138,11 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     device : {"cpu", "cuda", "auto"} or str, default="cpu"
+    precision : {"float32", "bf16"}, default="float32"
+        Arithmetic of the training forward passes: ``"bf16"`` runs them under
+        ``torch.autocast`` to bfloat16, with float32 losses, weights and optimizer
+        state (see :class:`AutoencoderTransformer`). :meth:`transform`,
+        :meth:`sample` and :meth:`score_samples` compute in float32 either way.
     random_state : int, RandomState instance or None, default=None
         Seeds training, and the model's sampling stream: the seed of the successive
         :meth:`sample` calls that get no ``random_state`` (see Notes).
@@ -260,6 +266,7 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         validation_fraction=0.1,
         n_iter_no_change=10,
         device="cpu",
+        precision="float32",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -283,6 +290,7 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -356,11 +364,15 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
 
         Parameters
         ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-            Training rows; not modified.
+        X : {array-like, DataFrame} of shape (n_samples, n_features), path or iterable
+            Training rows; not modified. Also the path (str or ``os.PathLike``) of a
+            Parquet file, a folder of Parquet files or a CSV file, or DataFrame chunks
+            (a list, an iterator or a function returning one): a streamed fit that
+            reads the table in bounded batches (see the user guide, "Tables larger
+            than memory").
         y : array-like of shape (n_samples,) or None, default=None
-            Class labels, used when ``conditional=True`` (then required); ignored
-            otherwise.
+            Class labels, used when ``conditional=True`` (then required, and ``X``
+            in memory); ignored otherwise.
 
         Returns
         -------

@@ -543,3 +543,49 @@ def test_ctrl_c_during_the_synthesize_report_writes_nothing(
     assert main(argv) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
     assert _files(tmp_path) == {"penguins.csv"}
+
+
+# --- synthesize --stream ------------------------------------------------------------
+
+
+def test_synthesize_stream_reads_a_parquet_folder(tmp_path, capsys, penguins):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k, start in enumerate(range(0, len(penguins), 120)):
+        penguins.iloc[start : start + 120].to_parquet(folder / f"p{k}.parquet", row_group_size=40)
+    dst = tmp_path / "synthetic.parquet"
+    code = main(["synthesize", str(folder), "--stream", "--rows", "30", "-o", str(dst),
+                 "--epochs", "2"])  # fmt: skip
+    assert code == 0
+    synthetic = pd.read_parquet(dst)
+    assert synthetic.shape == (30, penguins.shape[1])
+    assert list(synthetic.dtypes) == list(penguins.dtypes)
+    captured = capsys.readouterr()
+    assert f"on {len(penguins)} rows x 7 columns of {folder} (streamed)" in captured.err
+    assert "quality report against 344 random rows of IN" in captured.err
+    assert "quality report" in captured.out.lower()
+    # nothing written into the input folder
+    assert _files(folder) == {"p0.parquet", "p1.parquet", "p2.parquet"}
+
+
+def test_synthesize_stream_csv_and_bad_inputs(penguins_csv, tmp_path, capsys):
+    dst = tmp_path / "s.csv"
+    assert main(["synthesize", str(penguins_csv), "--stream", "--rows", "5", "-o", str(dst),
+                 *FAST]) == 0  # fmt: skip
+    assert pd.read_csv(dst).shape == (5, 7)
+    assert _files(tmp_path) == {"penguins.csv", "s.csv"}
+    capsys.readouterr()
+    out = str(tmp_path / "o.csv")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _refused(capsys, ["synthesize", str(empty), "--stream", "--rows", "5", "-o", out],
+             "no Parquet")  # fmt: skip
+    other = tmp_path / "mixed"
+    other.mkdir()
+    pd.DataFrame({"a": [1.0, 2.0]}).to_parquet(other / "a.parquet")
+    pd.DataFrame({"b": [1.0, 2.0]}).to_parquet(other / "b.parquet")
+    _refused(capsys, ["synthesize", str(other), "--stream", "--rows", "5", "-o", out],
+             "b.parquet")  # fmt: skip
+    # without --stream a folder is refused as before
+    _refused(capsys, ["synthesize", str(other), "--rows", "5", "-o", out], "not a file")
+    assert not os.path.exists(out)

@@ -294,6 +294,46 @@ def _scenario_agreement(out, rank):
     )
 
 
+def _scenario_streamed(out, rank):
+    """Fits of a Parquet folder: each rank scans its share of the row groups (the
+    scans are merged), then trains on its shard of them each epoch."""
+    import torch.distributed as dist
+
+    from sklearn_ganae import AutoencoderTransformer, GANSampler, VAETransformer
+    from sklearn_ganae.datasets import load_penguins
+
+    df = load_penguins()
+    folder = Path(out, "streamed")
+    if rank == 0:
+        folder.mkdir()
+        for k, start in enumerate(range(0, len(df), 100)):
+            df.iloc[start : start + 100].to_parquet(folder / f"p{k}.parquet", row_group_size=25)
+    dist.barrier()
+    ae = AutoencoderTransformer(
+        n_components=2, hidden_layer_sizes=(8,), max_epochs=3, batch_size=32, random_state=None
+    ).fit(folder)
+    _check_plain(ae, out, "streamed_ae", rank, lambda m: m.transform(df))
+    vae = VAETransformer(
+        n_components=2,
+        hidden_layer_sizes=(8,),
+        max_epochs=3,
+        early_stopping=True,
+        n_iter_no_change=1,
+        random_state=0,
+    ).fit(folder)
+    gan = GANSampler(**GAN_TINY, condition_columns="auto", random_state=0).fit(folder)
+    return dict(
+        ae=_state(ae.net_.module_),
+        ae_steps=[len(h["batches"]) for h in ae.history_],
+        ae_codes=torch.as_tensor(ae.transform(df)),
+        vae=_state(vae.net_.module_),
+        vae_valid=torch.tensor(vae.validation_loss_curve_, dtype=torch.float64),
+        gan=_state(gan.net_.module_),
+        gan_sample=_csv(gan.sample(20, random_state=0)),
+        files=sorted(p.name for p in folder.iterdir()),
+    )
+
+
 SCENARIOS = [
     "ae_exact",
     "ae_early_stopping",
@@ -303,6 +343,7 @@ SCENARIOS = [
     "gan_early_stopping",
     "penalty_gradient",
     "agreement",
+    "streamed",
 ]
 
 
@@ -488,3 +529,17 @@ def test_a_launcher_environment_without_a_process_group_warns(monkeypatch):
     monkeypatch.setattr(_distributed, "_warned_about_environment", False)
     with pytest.warns(RuntimeWarning, match="init_process_group"):
         assert _distributed.distributed_context() == (0, 1)
+
+
+def test_streamed_fits_agree_across_ranks(workers):
+    from sklearn_ganae._streaming import n_stream_batches
+
+    r0, r1 = _both(workers, "streamed")
+    for key in ("ae", "vae", "gan"):
+        _assert_same_state(r0[key], r1[key])
+    assert torch.equal(r0["ae_codes"], r1["ae_codes"])
+    assert torch.equal(r0["vae_valid"], r1["vae_valid"])
+    assert r0["gan_sample"] == r1["gan_sample"]
+    # every rank took a shard's steps: 344 rows, 172 per rank, batches of 32
+    assert r0["ae_steps"] == r1["ae_steps"] == [n_stream_batches(344, 32, 2)] * 3 == [5] * 3
+    assert r0["files"] == [f"p{k}.parquet" for k in range(4)]

@@ -146,6 +146,13 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     validation_interval : int, default=10
         Epochs between checks.
     device : {"cpu", "cuda", "auto"} or str, default="cpu"
+    precision : {"float32", "bf16"}, default="float32"
+        Arithmetic of the training forward passes (the pretraining autoencoder's,
+        the generator's and the discriminator's): ``"bf16"`` runs them under
+        ``torch.autocast`` to bfloat16, with float32 losses, weights and optimizer
+        state; WGAN-GP's gradient penalty is computed in float32 (see
+        :class:`AutoencoderTransformer`). :meth:`sample` and the detection checks
+        of early stopping compute in float32 either way.
     random_state : int, RandomState instance or None, default=None
         Seeds training, and the model's sampling stream: the seed of the successive
         :meth:`sample` calls that get no ``random_state`` (see Notes).
@@ -283,6 +290,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         n_iter_no_change=5,
         validation_interval=10,
         device="cpu",
+        precision="float32",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -314,6 +322,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         self.n_iter_no_change = n_iter_no_change
         self.validation_interval = validation_interval
         self.device = device
+        self.precision = precision
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -337,7 +346,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
 
     def _check_training_rows(self, state):
         if state.valid_rows is not None:
-            check_detection_rows(len(state.valid_rows), len(state.Z), self.validation_fraction)
+            check_detection_rows(len(state.valid_rows), state.n_rows, self.validation_fraction)
 
     def _batch_size(self, n_train: int) -> int:
         wanted = min(500, max(50, n_train // 10)) if self.batch_size == "auto" else self.batch_size
@@ -402,7 +411,11 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
             [(b.start, b.stop) for b in blocks],
             state.Z.shape[1],
         )
-        self._spec_ = spec.fit(state.Z, state.codes)
+        if state.stream is None:
+            self._spec_ = spec.fit(state.Z, state.codes)
+        else:  # the exact frequencies of the streaming pass, not the sample's
+            counts = [self.encoder_.category_counts(b.column) for b in blocks]
+            self._spec_ = spec.fit_counts(np.concatenate(counts or [np.zeros(0)]))
         self._condition_blocks_ = blocks
         self.condition_columns_ = names
 
@@ -427,7 +440,11 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
             phase="pretraining",
         )
         # data-parallel too in a data-parallel fit; a plain module afterwards
-        self._train_net(net, TableDataset(state.Z[state.train_rows], device=state.device), state)
+        if state.stream is None:
+            data = TableDataset(state.Z[state.train_rows], device=state.device)
+        else:
+            data = state.stream
+        self._train_net(net, data, state)
         return net.get_module().eval()
 
     def _build_module(self, state):
@@ -509,6 +526,18 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         codes = None if state.codes is None else state.codes[rows]
         return GANData(state.Z[rows], codes, device=state.device, spec=self._spec_)
 
+    def _streamed_training_data(self, state):
+        spec = self._spec_
+        if not spec.n_blocks:
+            return state.stream
+        widths = np.diff(spec.offsets)
+        weights = torch.zeros(spec.n_blocks, int(widths.max()))
+        counts = torch.as_tensor(spec.counts[0], dtype=torch.float32)
+        for j in range(spec.n_blocks):
+            a, b = spec.offsets[j], spec.offsets[j + 1]
+            weights[j, : b - a] = torch.log1p(counts[a:b])
+        return state.stream.with_spec(spec, weights)
+
     def _after_fit(self, state):
         if not state.warm:
             self.autoencoder_ = state.pretrained
@@ -526,10 +555,15 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
 
         Parameters
         ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-            Training rows; not modified.
+        X : {array-like, DataFrame} of shape (n_samples, n_features), path or iterable
+            Training rows; not modified. Also the path (str or ``os.PathLike``) of a
+            Parquet file, a folder of Parquet files or a CSV file, or DataFrame chunks
+            (a list, an iterator or a function returning one): a streamed fit that
+            reads the table in bounded batches (see the user guide, "Tables larger
+            than memory").
         y : array-like of shape (n_samples,) or None, default=None
-            Class labels: the generator becomes conditional on them.
+            Class labels: the generator becomes conditional on them (in-memory
+            tables only).
 
         Returns
         -------

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from skorch.utils import TeeGenerator
 
+from sklearn_ganae._streaming import StreamedRows
 from sklearn_ganae._training import (
     TableDataset,
     TabularNet,
@@ -77,6 +78,12 @@ class ConditionSpec:
             for g in range(n_groups):
                 counts[g] = part[groups == g].sum(axis=0)
         self.counts = counts
+        return self
+
+    def fit_counts(self, counts: np.ndarray) -> ConditionSpec:
+        """Take the count of each category of each conditioned column (a model
+        without classes), e.g. from a streaming pass."""
+        self.counts = np.asarray(counts, dtype=np.float64).reshape(1, int(self.offsets[-1]))
         return self
 
     def category_codes(self, Z: torch.Tensor) -> torch.Tensor:
@@ -154,6 +161,17 @@ class GANData(TableDataset):
         self.weights = weights / weights.sum(dim=1, keepdim=True)
         self.offsets = offsets
 
+    def reweight(self, weights: torch.Tensor) -> None:
+        """Draw categories with ``weights`` (per block, as ``self.weights``: those of
+        the whole table) instead of this data's own frequencies; a category with no
+        row here is not drawn."""
+        present = torch.zeros_like(self.weights)
+        for j in range(self.spec.n_blocks):
+            a, b = self.spec.offsets[j], self.spec.offsets[j + 1]
+            present[j, : b - a] = (self.pair_count[a:b] > 0).float()
+        weights = weights.to(self.weights.device) * present
+        self.weights = weights / weights.sum(dim=1, keepdim=True)
+
     def subset(self, index: torch.Tensor) -> GANData:
         out = GANData.__new__(GANData)
         out.X = self.X[index]
@@ -206,6 +224,9 @@ class GANBatchIterator(TensorBatchIterator):
 
     def __iter__(self):
         data, size = self.dataset, self.batch_size
+        if isinstance(data, StreamedRows):
+            yield from self._streamed(data, size)
+            return
         if data.pair_rows is not None:
             # training-by-sampling draws rows from the global generator, which a
             # data-parallel backend seeds differently in each process
@@ -222,6 +243,38 @@ class GANBatchIterator(TensorBatchIterator):
         for i in range(len(self)):
             rows = order[i * size : (i + 1) * size]
             yield data.X[rows], data.conditions(rows, None)
+
+    def _streamed(self, data: StreamedRows, size: int):
+        """An epoch of a streamed table: each shuffle buffer is drawn from by
+        training-by-sampling (its categories weighted by the log of their frequency
+        in the whole table, from the streaming pass), or cut into full batches."""
+        epoch, self.epoch_ = self.epoch_, self.epoch_ + 1
+        todo = len(self)
+        for block in data.buffers(epoch, self.rank, self.world_size):
+            if data.spec is not None and data.spec.n_blocks:
+                part = GANData(block, None, device=block.device, spec=data.spec)
+                part.reweight(data.weights)
+                for _ in range(min(todo, max(1, len(block) // size))):
+                    rows, positions = part.draw(size)
+                    yield part.X[rows], part.conditions(rows, positions)
+                    todo -= 1
+            else:
+                for i in range(min(todo, len(block) // size)):
+                    rows = slice(i * size, (i + 1) * size)
+                    yield block[rows], block.new_zeros(size, 0)
+                    todo -= 1
+            if todo <= 0:
+                return
+
+
+def _autocast_enabled(device_type: str) -> bool:
+    """Whether autocast is on for ``device_type`` here (any torch version)."""
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # torch < 2.4: no device argument
+        if device_type == "cpu":
+            return torch.is_autocast_cpu_enabled()
+        return torch.is_autocast_enabled()
 
 
 # the optimizers of each player, by skorch name (``optimizer_`` is the generator's)
@@ -289,8 +342,9 @@ class GANNet(TabularNet):
         self._condition_select = select.to(self.device)
         self._condition_blocks = (select.T @ index.cat_member.cpu()).to(self.device)
         self._d_steps = 0
-        # the loss recorded for batches before the first generator update (n_critic > 1)
-        self._last_g_loss = torch.tensor(0.0)
+        # the loss recorded for batches before the first generator update (n_critic > 1),
+        # on the device of the others (the epoch's batch losses are stacked there)
+        self._last_g_loss = torch.tensor(0.0, device=self.device)
         return self
 
     def initialize_optimizer(self, triggered_directly=None):
@@ -335,7 +389,9 @@ class GANNet(TabularNet):
         # attributes are read from the modules themselves. Two passes use the plain
         # discriminator: the gradient penalty (see discriminator_objective) and the
         # generator's update (the discriminator is frozen there: a pass through its
-        # DDP wrapper would wait for parameter gradients that never come)
+        # DDP wrapper would wait for parameter gradients that never come). Every
+        # forward pass of the players goes through in_precision (bf16 autocast when
+        # asked, float32 outputs); the gradient penalty stays float32
         G, D = self.module_, self.discriminator_
         D_plain = self.get_module("discriminator")
         index = self.get_module().decoder.index
@@ -347,30 +403,33 @@ class GANNet(TabularNet):
         # discriminator; this saves a third of the generator's work per step
         noise = torch.randn(n, noise_dim, device=real.device)
         with torch.set_grad_enabled(update_g):
-            raw = G(noise, cond)
+            raw = self.in_precision(G)(noise, cond)
             fake_g = relaxed_activate(index, raw, self.tau)
         fake = fake_g.detach()
         # --- discriminator ---
-        loss_d, d_real, d_fake = self.discriminator_objective(D, D_plain, real, fake, cond)
+        loss_d, d_real, d_fake = self.discriminator_objective(
+            self.in_precision(D), D_plain, real, fake, cond
+        )
         self._zero_grad_optimizer(set_to_none=True, names=_DISCRIMINATOR)
         self.backward(loss_d)
         self._notify_grad(D, batch)
         self._step_optimizer(None, names=_DISCRIMINATOR)
-        self.history.record_batch("train_d_loss", float(loss_d.detach()))
+        # kept on the device until the end of the epoch (no host sync per batch)
+        self.record_batch_value("train_d_loss", loss_d)
         if self.loss == "wgan-gp":
             gap = d_real.detach().mean() - d_fake.detach().mean()
-            self.history.record_batch("train_wasserstein", float(gap))
+            self.record_batch_value("train_wasserstein", gap)
         self._d_steps += 1
         if not update_g:
             return {"loss": self._last_g_loss, "y_pred": None}
         # --- generator ---
         D_plain.requires_grad_(False)
-        loss_g = generator_loss(self.loss, D_plain(fake_g, cond))
+        loss_g = generator_loss(self.loss, self.in_precision(D_plain)(fake_g, cond))
         if self._condition_select.shape[1]:
             loss_g = loss_g + self._condition_loss(index, raw, cond)
         if self.reconstruction_weight > 0:
             ae = self.autoencoder_
-            rec = ae.decoder(ae.encoder(fake_g))
+            rec = self.in_precision(lambda x: ae.decoder(ae.encoder(x)))(fake_g)
             loss_g = loss_g + self.reconstruction_weight * self.criterion_(rec, fake_g)
         self._zero_grad_optimizer(set_to_none=True, names=_GENERATOR)
         self.backward(loss_g)
@@ -384,18 +443,26 @@ class GANNet(TabularNet):
         """The discriminator's loss on a batch, and its scores of real and fake rows.
 
         ``D`` is the discriminator as the net holds it (a DDP wrapper in a
-        data-parallel run), ``D_plain`` the module itself. The scores go through
-        ``D``; WGAN-GP's gradient penalty goes through ``D_plain``: its
-        ``torch.autograd.grad(..., create_graph=True)`` differentiates with respect
-        to the interpolated rows only (no parameter gradient is accumulated there,
-        so DDP's hooks do not fire), and the penalty's own gradient reaches the
-        parameters in the one backward pass of the loss, where DDP averages it
-        together with the rest of the gradient.
+        data-parallel run, through :meth:`in_precision` in a train step), ``D_plain``
+        the module itself. The scores go through ``D``; WGAN-GP's gradient penalty
+        goes through ``D_plain``: its ``torch.autograd.grad(..., create_graph=True)``
+        differentiates with respect to the interpolated rows only (no parameter
+        gradient is accumulated there, so DDP's hooks do not fire), and the
+        penalty's own gradient reaches the parameters in the one backward pass of
+        the loss, where DDP averages it together with the rest of the gradient. The
+        penalty is computed in float32, also when the caller runs under autocast: a
+        gradient norm (and its second derivative) in bfloat16 is too coarse.
         """
         d_real, d_fake = D(real, cond), D(fake, cond)
         loss_d = discriminator_loss(self.loss, d_real, d_fake)
         if self.loss == "wgan-gp":
-            loss_d = loss_d + self.gradient_penalty * gradient_penalty(D_plain, real, fake, cond)
+            device_type = real.device.type
+            if _autocast_enabled(device_type):  # a caller's autocast: not here
+                with torch.autocast(device_type, enabled=False):
+                    penalty = gradient_penalty(D_plain, real, fake, cond)
+            else:
+                penalty = gradient_penalty(D_plain, real, fake, cond)
+            loss_d = loss_d + self.gradient_penalty * penalty
         return loss_d, d_real, d_fake
 
     def _condition_loss(self, index, raw, cond):
