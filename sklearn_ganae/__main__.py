@@ -300,6 +300,14 @@ def _prepare_synthesize(args: argparse.Namespace, progress: _Progress):
     if args.epochs < 1:
         raise CLIError(f"--epochs must be at least 1, got {args.epochs}.")
     in_fmt = _check_input(args.input, "input", folder=args.stream)
+    if args.checkpoint_dir is not None:
+        if not Path(args.checkpoint_dir).is_dir():
+            raise CLIError(
+                f"--checkpoint-dir {args.checkpoint_dir} is not an existing folder; "
+                "create it first."
+            )
+        if not os.access(args.checkpoint_dir, os.W_OK):
+            raise CLIError(f"--checkpoint-dir {args.checkpoint_dir} is not writable.")
     out_fmt = _check_output(
         args.output,
         "output",
@@ -392,6 +400,8 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress, 
 
     estimator = GENERATORS[args.model].load()
     params = {"max_epochs": args.epochs, "random_state": args.seed}
+    if args.checkpoint_dir is not None:
+        params["checkpoint_dir"] = args.checkpoint_dir
     # the progress bars by default, the epoch table too with --verbose, nothing with -q
     params["verbose"] = 0 if args.quiet else 2 if args.verbose else 1
     model = estimator(**params)
@@ -669,6 +679,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument(
         "--overwrite", action="store_true", help="replace OUT if it exists (never IN)"
+    )
+    synth.add_argument(
+        "--checkpoint-dir",
+        metavar="DIR",
+        default=None,
+        help=(
+            "write a checkpoint of the fit into the existing folder DIR every 10 epochs; "
+            "the same command run again (or restarted by torchrun --max-restarts) "
+            "resumes from it"
+        ),
     )
     synth.add_argument(
         "--stream",

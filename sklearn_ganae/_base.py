@@ -58,7 +58,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import hashlib
 import numbers
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,9 +77,18 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.helper import predefined_split
 
+from sklearn_ganae._checkpoints import (
+    Checkpointer,
+    check_folder,
+    check_same_table,
+    read_checkpoint,
+    remove_checkpoint,
+    write_checkpoint,
+)
 from sklearn_ganae._distributed import (
     broadcast_object,
     check_same_everywhere,
+    digest,
     distributed_context,
 )
 from sklearn_ganae._layout import TabularLayout
@@ -228,6 +239,9 @@ class FitState:
         streaming pass (``train_rows``) followed by the held-out rows
         (``valid_rows``), for the hooks that need rows in memory (a PCA
         initialisation, a GAN's checks).
+    checkpoint : dict or None
+        The record of the checkpoint this fit resumes from (``checkpoint_dir``), or
+        None.
     """
 
     X: object
@@ -245,6 +259,7 @@ class FitState:
     rank: int = 0
     world_size: int = 1
     stream: object = None
+    checkpoint: dict | None = None
 
     def __post_init__(self):
         if self.train_rows is None:
@@ -292,6 +307,8 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "checkpoint_interval": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
     _net_class = TabularNet
@@ -385,12 +402,16 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         from sklearn_ganae._sources import TableSource, is_table_source, open_table
 
         warm = self.warm_start and hasattr(self, "net_")
-        if is_table_source(X) or isinstance(X, TableSource):
+        streamed = is_table_source(X) or isinstance(X, TableSource)
+        if streamed:
             check_unlabelled_stream(self, y)
+        checkpoint = self._resume_checkpoint()
+        warm = warm or checkpoint is not None
+        if streamed:
             if isinstance(X, TableSource):  # opened by the caller, who closes it
-                return self._fit_network_on_source(X, warm)
+                return self._fit_network_on_source(X, warm, checkpoint)
             with open_table(X) as source:
-                return self._fit_network_on_source(source, warm)
+                return self._fit_network_on_source(source, warm, checkpoint)
         X = check_table(self, X, reset=not warm)
         device = resolve_device(self.device)
         rank, world_size = distributed_context()
@@ -418,8 +439,65 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             warm=warm,
             rank=rank,
             world_size=world_size,
+            checkpoint=checkpoint,
         )
         return self._run_pipeline(state, encoder)
+
+    def _resume_checkpoint(self) -> dict | None:
+        """With ``checkpoint_dir``, adopt the checkpoint of this fit found there (the
+        fitted state it holds; the fit then continues as a warm start) and return
+        its record; None without one. Rank 0 reads it and gives it to every process
+        of a data-parallel run."""
+        folder = getattr(self, "checkpoint_dir", None)
+        if folder is None:
+            return None
+        check_folder(folder)
+        rank, world_size = distributed_context()
+        snapshot, error = None, None
+        if rank == 0:
+            try:
+                snapshot = read_checkpoint(self, folder)
+            except ValueError as exc:
+                error = exc
+        if world_size > 1:
+            snapshot, message = broadcast_object((snapshot, None if error is None else str(error)))
+            if message is not None and error is None:
+                raise ValueError(message)
+        if error is not None:
+            raise error
+        if snapshot is None:
+            return None
+        params = set(self.get_params(deep=False))
+        fitted = {
+            k: v for k, v in vars(snapshot).items() if k not in params and k != "checkpoint_"
+        }
+        # what refers to the snapshot (a callback's estimator) refers to this one
+        vars(self).update(copy.deepcopy(fitted, {id(snapshot): self}))
+        return dict(snapshot.checkpoint_)
+
+    def _table_id(self, state: FitState) -> str:
+        """What identifies the table of a fit, for its checkpoints: the encoded rows'
+        digest; a streamed table's rows, columns, row groups and schema."""
+        if state.stream is not None:
+            src = state.stream.source
+            shape = (src.n_rows, list(src.columns), [f.n_rows for f in src.fragments])
+            return hashlib.sha256(repr((shape, str(src.schema))).encode()).hexdigest()
+        return digest(state.Z, state.codes).hex()
+
+    def _checkpoint_attributes(self, state: FitState) -> dict:
+        """Fitted attributes a checkpoint needs that the fit sets only after training
+        (a model adds its own)."""
+        return {}
+
+    def _checkpointer(self, state: FitState, info: dict):
+        """The callback that writes this fit's checkpoints (rank 0 only)."""
+        folder = self.checkpoint_dir
+
+        def write(net):
+            if state.rank == 0:
+                write_checkpoint(self, net, self._checkpoint_attributes(state), info, folder)
+
+        return Checkpointer(write, self.checkpoint_interval)
 
     def _fit_seed(self, warm: bool, world_size: int) -> int:
         """The seed of this fit: drawn from ``random_state`` (rank 0's in a
@@ -432,7 +510,7 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             seed = broadcast_object(seed)  # rank 0's: random_state=None differs per process
         return seed
 
-    def _fit_network_on_source(self, source, warm: bool) -> FitState:
+    def _fit_network_on_source(self, source, warm: bool, checkpoint=None) -> FitState:
         """The fit pipeline on a streamed table (:mod:`sklearn_ganae._streaming`).
 
         One streaming pass (sharded across the processes of a data-parallel run and
@@ -488,6 +566,7 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             rank=rank,
             world_size=world_size,
             stream=StreamedRows(source, encoder, scan, seed, device=device),
+            checkpoint=checkpoint,
         )
         return self._run_pipeline(state, encoder)
 
@@ -498,6 +577,15 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         rank, world_size = state.rank, state.world_size
         if not warm:
             self._check_params_against_data(state)
+        epochs, info = self.max_epochs, None
+        if getattr(self, "checkpoint_dir", None) is not None:
+            info = {"table": self._table_id(state), "start_epochs": 0}
+            if state.checkpoint is not None:
+                check_same_table(state.checkpoint, info, self.checkpoint_dir)
+                info["start_epochs"] = state.checkpoint["start_epochs"]
+                epochs = info["start_epochs"] + self.max_epochs - len(self.net_.history)
+            elif warm:
+                info["start_epochs"] = len(self.net_.history)
         with seeded(seed, device):
             # the same on every process: drawn before the per-process seed offset
             if state.stream is None:
@@ -515,18 +603,23 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
                     # train a copy: a failed continuation leaves the fitted net as it
                     # was (the memo keeps callbacks' references to this estimator)
                     net = copy.deepcopy(self.net_, {id(self): self})
-                    net.max_epochs = self.max_epochs  # "max_epochs more epochs", as documented
+                    # "max_epochs more epochs", as documented (a resumed fit: those
+                    # of the interrupted fit still to do)
+                    net.max_epochs = epochs
                     net.verbose = self._verbosity(state)  # progress as asked now
                     net.train_split = self._train_split(state)
-                    self._train_net(net, self._fit_data(state), state)
+                    if epochs > 0:
+                        self._train_net(net, self._fit_data(state), state, info)
                 else:
                     self._prepare(state)
                     state.pretrained = self._pretrain(state)
                     module = self._build_module(state)
                     criterion = self._build_criterion(state)
                     net = self._build_net(**self._net_kwargs(state, module, criterion))
-                    self._train_net(net, self._fit_data(state), state)
+                    self._train_net(net, self._fit_data(state), state, info)
         net.train_split = None  # the held-out rows are not part of the model
+        if info is not None and rank == 0:
+            remove_checkpoint(self.checkpoint_dir)  # the fit is complete
         self.net_ = net
         self.history_ = net.history
         self.loss_curve_ = [float(v) for v in net.history[:, "train_loss"]]
@@ -540,7 +633,7 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         """The nets' ``verbose``: the estimator's on rank 0, silent on the others."""
         return int(self.verbose) if state.rank == 0 else 0
 
-    def _train_net(self, net, data, state: FitState):
+    def _train_net(self, net, data, state: FitState, checkpoint: dict | None = None):
         """Train ``net`` on ``data``: ``fit``, or ``partial_fit`` when ``net`` is
         already trained (a warm start); data-parallel when ``state.world_size > 1``.
 
@@ -548,24 +641,35 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         data-parallel run the net trains inside ``net.data_parallel()`` on this
         process's shard (``state.rank`` of ``state.world_size``, the permutation of
         each epoch drawn from ``state.seed``), and is left as a one-process net:
-        plain modules, unsharded iterators.
+        plain modules, unsharded iterators. With ``checkpoint`` (the record of the
+        fit's checkpoints), the net writes a checkpoint every
+        ``checkpoint_interval`` epochs of this run (the writer is removed after it).
         """
         resume = getattr(net, "initialized_", False) and len(net.history) > 0
         # a warm start trains in the precision asked now (a new net has it already)
         net.precision = self.precision
-        if state.world_size == 1:
-            return net.partial_fit(data) if resume else net.fit(data)
         sharding = dict(rank=state.rank, world_size=state.world_size, seed=state.seed)
+        writer = None
         try:
-            for key, value in sharding.items():
-                setattr(net, f"iterator_train__{key}", value)
+            if state.world_size > 1:
+                for key, value in sharding.items():
+                    setattr(net, f"iterator_train__{key}", value)
             if not resume:
                 net.initialize()
-            with net.data_parallel():
+            if checkpoint is not None:
+                writer = self._checkpointer(state, checkpoint)
+                net.callbacks_.append(("checkpoint", writer))
+            if state.world_size == 1:
                 net.partial_fit(data)
+            else:
+                with net.data_parallel():
+                    net.partial_fit(data)
         finally:
-            for key, value in dict(rank=0, world_size=1, seed=None).items():
-                setattr(net, f"iterator_train__{key}", value)
+            if writer is not None:
+                net.callbacks_ = [(n, c) for n, c in net.callbacks_ if c is not writer]
+            if state.world_size > 1:
+                for key, value in dict(rank=0, world_size=1, seed=None).items():
+                    setattr(net, f"iterator_train__{key}", value)
         return net
 
     def _split(self, state: FitState) -> None:

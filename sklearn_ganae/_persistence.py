@@ -45,7 +45,7 @@ import tempfile
 import warnings
 import zipfile
 import zoneinfo
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 import pandas as pd
@@ -408,6 +408,8 @@ class _Writer:
             return {"$type": "bytes", "base64": base64.b64encode(v).decode("ascii")}
         if kind is slice:
             return {"$type": "slice", "items": self.encode([v.start, v.stop, v.step], where)}
+        if isinstance(v, PurePath):  # a folder parameter (checkpoint_dir): read as a Path
+            return {"$type": "path", "value": str(v)}
         if isinstance(v, torch.Tensor):
             return self._tensor(v, where)
         if isinstance(v, np.ndarray):
@@ -910,6 +912,11 @@ class _Reader:
     def _slice(self, v):
         return slice(*self.decode(v["items"]))
 
+    def _path(self, v):
+        if type(v.get("value")) is not str:
+            raise _Damaged("a path")
+        return Path(v["value"])
+
     def _stored(self, key):
         try:
             return self.tensors[key]
@@ -1199,6 +1206,7 @@ _DECODERS = {
     "frozenset": _Reader._frozenset,
     "bytes": _Reader._bytes,
     "slice": _Reader._slice,
+    "path": _Reader._path,
     "tensor": _Reader._tensor,
     "ndarray": _Reader._array,
     "np.scalar": _Reader._np_scalar,

@@ -94,6 +94,17 @@ class AutoencoderTransformer(BaseTabularTransformer):
     warm_start : bool, default=False
         When fitted already, continue training the same network (and encoder) for
         ``max_epochs`` more epochs instead of starting anew.
+    checkpoint_dir : str, os.PathLike or None, default=None
+        A folder (it must exist) where the fit writes a checkpoint every
+        ``checkpoint_interval`` epochs: the model with its networks, optimizer states
+        and history, in the pickle-free format of :func:`~sklearn_ganae.save`. A fit
+        that finds there the checkpoint of the same fit (same parameters, same table)
+        resumes from it, so that running the same code again after a crash or a
+        kill continues where it stopped; a checkpoint of another fit is refused. A
+        fit that ends normally removes its checkpoint. Only rank 0 of a data-parallel
+        run writes.
+    checkpoint_interval : int, default=10
+        Epochs between checkpoints (with ``checkpoint_dir``).
 
     Attributes
     ----------
@@ -188,6 +199,8 @@ class AutoencoderTransformer(BaseTabularTransformer):
         random_state=None,
         verbose=0,
         warm_start=False,
+        checkpoint_dir=None,
+        checkpoint_interval=10,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -209,6 +222,8 @@ class AutoencoderTransformer(BaseTabularTransformer):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_interval = checkpoint_interval
 
     # --- the model ---------------------------------------------------------------------
     def _build_module(self, state):

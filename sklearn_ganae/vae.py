@@ -150,6 +150,8 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         Progress on stderr, as for :class:`AutoencoderTransformer`; with 1 or more,
         :meth:`sample` of more than 10,000 rows also shows a "sampling" bar.
     warm_start : bool, default=False
+    checkpoint_dir : str, os.PathLike or None, default=None
+    checkpoint_interval : int, default=10
         See :class:`AutoencoderTransformer` for these training parameters.
 
     Attributes
@@ -270,6 +272,8 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         random_state=None,
         verbose=0,
         warm_start=False,
+        checkpoint_dir=None,
+        checkpoint_interval=10,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -294,6 +298,8 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_interval = checkpoint_interval
 
     _net_class = _VAENet
 

@@ -589,3 +589,24 @@ def test_synthesize_stream_csv_and_bad_inputs(penguins_csv, tmp_path, capsys):
     # without --stream a folder is refused as before
     _refused(capsys, ["synthesize", str(other), "--rows", "5", "-o", out], "not a file")
     assert not os.path.exists(out)
+
+
+def test_synthesize_checkpoint_dir(penguins_csv, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "ckpt"
+    out = str(tmp_path / "o.csv")
+    argv = ["synthesize", str(penguins_csv), "--rows", "5", "-o", out,
+            "--checkpoint-dir", str(folder), *FAST]  # fmt: skip
+    _refused(capsys, argv, "--checkpoint-dir", "not an existing folder")
+    folder.mkdir()
+    seen = {}
+    original = GANSampler.fit
+
+    def fit(self, X, y=None):
+        seen["checkpoint_dir"] = self.checkpoint_dir
+        return original(self, X, y)
+
+    monkeypatch.setattr(GANSampler, "fit", fit)
+    assert main(["synthesize", str(penguins_csv), "--rows", "5", "-o", out,
+                 "--checkpoint-dir", str(folder), *FAST]) == 0  # fmt: skip
+    assert seen["checkpoint_dir"] == str(folder)
+    assert list(folder.iterdir()) == []  # a completed fit removes its checkpoint

@@ -334,6 +334,50 @@ def _scenario_streamed(out, rank):
     )
 
 
+def _scenario_checkpoint(out, rank):
+    """Both ranks crash at the same step after a checkpoint (rank 0 wrote it in the
+    folder they share); the same fit again resumes from it on both."""
+    import torch.distributed as dist
+
+    from sklearn_ganae import AutoencoderTransformer
+    from sklearn_ganae._training import TabularNet
+
+    folder = Path(out, "checkpoints")
+    if rank == 0:
+        folder.mkdir()
+    dist.barrier()
+    params = dict(
+        AE_EXACT, max_epochs=8, batch_size=8, checkpoint_dir=folder, checkpoint_interval=3
+    )
+    original, calls = TabularNet.train_step, {"n": 0}
+
+    def crash(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 4 * 4:  # 4 steps per epoch (32 rows per rank): in epoch 5
+            raise RuntimeError("simulated crash")
+        return original(self, *args, **kwargs)
+
+    TabularNet.train_step = crash
+    try:
+        AutoencoderTransformer(**params).fit(X64)
+        crashed = False
+    except RuntimeError:
+        crashed = True
+    finally:
+        TabularNet.train_step = original
+    written = sorted(p.name for p in folder.iterdir())
+    dist.barrier()
+    ae = AutoencoderTransformer(**params).fit(X64)
+    dist.barrier()
+    return dict(
+        crashed=crashed,
+        written=written,
+        state=_state(ae.net_.module_),
+        n_iter=ae.n_iter_,
+        left=sorted(p.name for p in folder.iterdir()),
+    )
+
+
 SCENARIOS = [
     "ae_exact",
     "ae_early_stopping",
@@ -344,6 +388,7 @@ SCENARIOS = [
     "penalty_gradient",
     "agreement",
     "streamed",
+    "checkpoint",
 ]
 
 
@@ -543,3 +588,12 @@ def test_streamed_fits_agree_across_ranks(workers):
     # every rank took a shard's steps: 344 rows, 172 per rank, batches of 32
     assert r0["ae_steps"] == r1["ae_steps"] == [n_stream_batches(344, 32, 2)] * 3 == [5] * 3
     assert r0["files"] == [f"p{k}.parquet" for k in range(4)]
+
+
+def test_checkpoint_resume_on_every_rank(workers):
+    r0, r1 = _both(workers, "checkpoint")
+    assert r0["crashed"] and r1["crashed"]
+    assert r0["written"] == ["checkpoint.ganae"]
+    assert r0["n_iter"] == r1["n_iter"] == 8
+    _assert_same_state(r0["state"], r1["state"])
+    assert r0["left"] == r1["left"] == []

@@ -167,6 +167,17 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         10 seconds, without colour codes.
     warm_start : bool, default=False
         Continue training the fitted networks for ``max_epochs`` more epochs.
+    checkpoint_dir : str, os.PathLike or None, default=None
+        A folder (it must exist) where the fit writes a checkpoint every
+        ``checkpoint_interval`` epochs: the model with its networks, optimizer states
+        and history, in the pickle-free format of :func:`~sklearn_ganae.save`. A fit
+        that finds there the checkpoint of the same fit (same parameters, same table)
+        resumes from it, so that running the same code again after a crash or a
+        kill continues where it stopped; a checkpoint of another fit is refused. A
+        fit that ends normally removes its checkpoint. Only rank 0 of a data-parallel
+        run writes.
+    checkpoint_interval : int, default=10
+        Epochs between checkpoints (with ``checkpoint_dir``).
 
     Attributes
     ----------
@@ -294,6 +305,8 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         random_state=None,
         verbose=0,
         warm_start=False,
+        checkpoint_dir=None,
+        checkpoint_interval=10,
     ):
         self.noise_dim = noise_dim
         self.code_dim = code_dim
@@ -326,6 +339,8 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.checkpoint_dir = checkpoint_dir
+        self.checkpoint_interval = checkpoint_interval
 
     _net_class = GANNet
 
@@ -525,6 +540,9 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     def _training_data(self, state, rows):
         codes = None if state.codes is None else state.codes[rows]
         return GANData(state.Z[rows], codes, device=state.device, spec=self._spec_)
+
+    def _checkpoint_attributes(self, state):
+        return {} if state.warm else {"autoencoder_": state.pretrained}
 
     def _streamed_training_data(self, state):
         spec = self._spec_
