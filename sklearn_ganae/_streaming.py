@@ -411,12 +411,20 @@ class StreamedRows(torch.utils.data.Dataset):
                     block = np.concatenate(pending)
                     block = block[shuffle.permutation(len(block))]
                     keep = self.buffer_rows // 2  # carried on, to mix with the next fragments
-                    yield torch.as_tensor(block[keep:], device=self.device)
+                    yield self._to_device(block[keep:])
                     pending, size = [block[:keep]], keep
             if size:
                 block = np.concatenate(pending)
-                yield torch.as_tensor(block[shuffle.permutation(len(block))], device=self.device)
+                yield self._to_device(block[shuffle.permutation(len(block))])
             cycle += 1
+
+    def _to_device(self, block: np.ndarray) -> torch.Tensor:
+        """``block`` as a tensor on the device: through pinned memory and an
+        asynchronous copy on a GPU, so that the next buffer's reading overlaps it."""
+        tensor = torch.from_numpy(np.ascontiguousarray(block))
+        if str(self.device).startswith("cuda"):
+            return tensor.pin_memory().to(self.device, non_blocking=True)
+        return tensor
 
 
 def stream_batches(data: StreamedRows, batch_size: int, epoch: int, rank: int, world_size: int):

@@ -324,3 +324,23 @@ def test_streamed_fit_bad_input(table, parquet_folder, tmp_path):
     with pytest.raises(FileNotFoundError):
         model.fit(tmp_path / "missing.parquet")
     np.testing.assert_array_equal(model.transform(table.drop(columns=["id", "label"])), before)
+
+
+def test_gan_streamed_fit_with_detection_early_stopping(table, parquet_folder):
+    with pytest.warns(UserWarning, match="id"):
+        gan = GANSampler(
+            max_epochs=4,
+            noise_dim=8,
+            code_dim=4,
+            generator_layer_sizes=(16,),
+            discriminator_layer_sizes=(16,),
+            pretrain_generator=False,
+            early_stopping=True,
+            validation_fraction=0.2,
+            validation_interval=2,
+            n_iter_no_change=5,
+            random_state=0,
+        ).fit(parquet_folder)
+    detections = [h["valid_detection"] for h in gan.history_ if "valid_detection" in h]
+    assert len(detections) == 2 and all(0.0 <= d <= 1.0 for d in detections)
+    assert gan.sample(10, random_state=0).shape == (10, table.shape[1])
