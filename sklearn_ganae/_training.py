@@ -64,7 +64,6 @@ estimator's current ``verbose``.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import math
 import numbers
@@ -320,7 +319,12 @@ class EarlyStopping(_SkorchEarlyStopping):
             self.dynamic_threshold_ = self._calc_new_threshold(current_score)
             self.best_epoch_ = net.history[-1, "epoch"]
             if self.load_best:
-                self.best_model_weights_ = copy.deepcopy(net.get_module().state_dict())
+                # a copy on the CPU: no device memory held, and the net pickles on a
+                # machine without the device
+                self.best_model_weights_ = {
+                    k: v.detach().to("cpu", copy=True)
+                    for k, v in net.get_module().state_dict().items()
+                }
         if net.agree_to_stop(self.misses_ >= self.patience):
             if net.verbose:
                 self._sink(

@@ -7,6 +7,7 @@ stopping in :mod:`sklearn_ganae.gan._early_stopping`.
 
 from __future__ import annotations
 
+import copy
 import numbers
 import warnings
 
@@ -540,6 +541,14 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     def _training_data(self, state, rows):
         codes = None if state.codes is None else state.codes[rows]
         return GANData(state.Z[rows], codes, device=state.device, spec=self._spec_)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        autoencoder = state.get("autoencoder_")
+        if autoencoder is not None and any(p.is_cuda for p in autoencoder.parameters()):
+            # the net keeps its own (device-mapped by skorch); this one unpickles anywhere
+            state["autoencoder_"] = copy.deepcopy(autoencoder).cpu()
+        return state
 
     def _checkpoint_attributes(self, state):
         return {} if state.warm else {"autoencoder_": state.pretrained}

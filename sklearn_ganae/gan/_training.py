@@ -345,6 +345,10 @@ class GANNet(TabularNet):
         # the loss recorded for batches before the first generator update (n_critic > 1),
         # on the device of the others (the epoch's batch losses are stacked there)
         self._last_g_loss = torch.tensor(0.0, device=self.device)
+        # device tensors pickled the way skorch pickles modules: loadable on a
+        # machine without the device (skorch maps them to the CPU there)
+        extra = [a for a in self._DEVICE_TENSORS if a not in self.cuda_dependent_attributes_]
+        self.cuda_dependent_attributes_ = self.cuda_dependent_attributes_[:] + extra
         return self
 
     def initialize_optimizer(self, triggered_directly=None):
@@ -378,6 +382,8 @@ class GANNet(TabularNet):
             batch=batch,
             training=True,
         )
+
+    _DEVICE_TENSORS = ("_condition_select", "_condition_blocks", "_last_g_loss")
 
     # both players' gradients are averaged across the processes of a data-parallel run
     _data_parallel_modules = ("module", "discriminator")
