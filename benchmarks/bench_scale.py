@@ -22,8 +22,8 @@ reports:
   once, except at 10^8 rows).
 
 Torch runs on ``--threads`` threads (default 1). This is part 2 (streamed samples out)
-of the scale-out issue; the streamed fit and the distributed training add their parts
-to this script later.
+of the scale-out issue; the streamed fit and the distributed training are measured by
+``bench_scale_fit.py``.
 
 Run: ``.venv/bin/python benchmarks/bench_scale.py`` (``--with-1e8`` adds the
 10^8-row runs, ten times the 10^7 ones; ``--quick`` for a smoke run: the registry's

@@ -349,16 +349,18 @@ class StreamedRows(torch.utils.data.Dataset):
         ``seed + k`` (and the process's rank): reproducible, and the same fragment order
         in every process.
     device : str, default="cpu"
-    buffer_rows : int, default=BUFFER_ROWS
+    buffer_rows : int or None, default=None
+        Rows of the shuffle buffer (None: :data:`BUFFER_ROWS`, read when the rows are
+        built).
     """
 
-    def __init__(self, source, encoder, scan, seed, device="cpu", buffer_rows=BUFFER_ROWS):
+    def __init__(self, source, encoder, scan, seed, device="cpu", buffer_rows=None):
         self.source = source
         self.encoder = encoder
         self.scan = scan
         self.seed = int(seed)
         self.device = device
-        self.buffer_rows = int(buffer_rows)
+        self.buffer_rows = int(BUFFER_ROWS if buffer_rows is None else buffer_rows)
         self.n_rows = int(scan.n_rows - scan.n_valid)
         self.starts = np.concatenate([[0], np.cumsum([f.n_rows for f in source.fragments])])
         self.spec = None  # a GAN's condition columns (training-by-sampling)

@@ -273,6 +273,10 @@ class _CategoricalCodec:
         :meth:`fit` computes from the values, and a streaming pass adds up."""
         uniques = np.asarray(uniques, dtype=object)
         counts = np.asarray(counts, dtype=np.int64)
+        # in the values' order, so that ties between counts (which levels a
+        # max_categories cut keeps) do not depend on the order of the rows
+        by_value = _sorted_order(uniques)
+        uniques, counts = uniques[by_value], counts[by_value]
         n = int(counts.sum())
         frequent = np.ones(len(uniques), dtype=bool)
         if self.min_frequency is not None:

@@ -48,6 +48,8 @@ def _table(n=3000, seed=0):
             "y": np.where(rng.rand(n) < 0.05, np.nan, y),
             "count": rng.poisson(3, n).astype(np.int64),
             "label": rare,
+            # high-cardinality, with ties between counts at the 49-level cut
+            "word": pd.Series(rng.randint(0, 400, n)).map("w{}".format).to_numpy(),
         }
     )
     return frame
