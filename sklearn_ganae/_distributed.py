@@ -35,6 +35,14 @@ After training the net holds its plain modules again (the class of the net never
 changes), so a model fitted data-parallel predicts, samples, pickles and saves like
 one fitted in one process, on every process.
 
+When another process stops (it died, was killed, raised an error of its own and left
+the group) or hangs while this one waits for it in a collective, torch.distributed's
+error (gloo: "Connection closed by peer" or "Connection reset by peer" at once; "Timed
+out" after the process group's ``timeout`` when the other process is alive but stuck)
+is raised as a :class:`DataParallelError` (a ``RuntimeError``, the backend's error
+chained), which names this rank, the world size and what to do; errors of the model
+itself (a ``ValueError``, a ``KeyboardInterrupt``) pass through unchanged.
+
 The command line is the one place where the package creates a process group itself:
 :func:`process_group_from_environment` reads a launcher's environment and holds a
 group for the duration of a ``with`` block (see ``docs/cli.rst``, "Several
@@ -49,6 +57,7 @@ import hashlib
 import math
 import numbers
 import os
+import re
 import signal
 import threading
 import warnings
@@ -97,6 +106,106 @@ def collective_device() -> torch.device:
     return torch.device("cpu")
 
 
+# --- failures of the other processes ---------------------------------------------------
+
+
+class DataParallelError(RuntimeError):
+    """Another process of a data-parallel run stopped, failed or hung.
+
+    Raised, the backend's error chained, when a collective of the data-parallel
+    training (DDP's gradient all-reduce, the package's exchanges) fails because
+    another process of the process group died, left the group or did not answer
+    within the group's ``timeout``.
+
+    Attributes
+    ----------
+    rank : int or None
+        This process's rank.
+    world_size : int or None
+        The number of processes of the run.
+    backend_message : str
+        What the backend said (one line).
+    """
+
+    def __init__(self, message: str, *, rank=None, world_size=None, backend_message=""):
+        super().__init__(message)
+        self.rank = rank
+        self.world_size = world_size
+        self.backend_message = backend_message
+
+
+# what gloo, NCCL and the c10d layer say when a peer is gone or too slow (the model's
+# own RuntimeErrors, a shape mismatch say, say none of this)
+_COMMUNICATION_PATTERN = re.compile(
+    r"gloo|nccl|ProcessGroup|c10d|connection (closed|reset|refused)|closed by peer|"
+    r"reset by peer|socket closed|pair closure|broken pipe|timed out|timeout|"
+    r"communicator was aborted|watchdog",
+    re.IGNORECASE,
+)
+
+
+def is_communication_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is torch.distributed's failure of a collective (a peer gone,
+    a time-out), rather than an error of the computation."""
+    if isinstance(exc, DataParallelError):
+        return False  # said already
+    if dist.is_available() and isinstance(exc, dist.DistError):
+        return True
+    return isinstance(exc, RuntimeError) and bool(_COMMUNICATION_PATTERN.search(str(exc)))
+
+
+def _backend_said(exc: BaseException) -> str:
+    """The backend's message on one line, without its source location and advice."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    text = re.sub(r"^\[[^\]]*\]\s*", "", text)  # "[.../gloo/transport/tcp/pair.cc:537] "
+    text = text.split(" This is typically caused by")[0].strip()
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def data_parallel_error(exc: BaseException) -> DataParallelError:
+    """The :class:`DataParallelError` that explains ``exc`` (a communication error)."""
+    rank = world_size = None
+    backend = "torch.distributed"
+    with contextlib.suppress(Exception):  # the group may be gone already
+        rank, world_size = dist.get_rank(), dist.get_world_size()
+        backend = str(dist.get_backend())
+    said = _backend_said(exc)
+    here = f"rank {rank} (of {world_size} processes)" if rank is not None else "this process"
+    if re.search(r"timed out|timeout", said, re.IGNORECASE):
+        what = (
+            f"Another process of the data-parallel run did not answer within the process "
+            f"group's timeout (it hangs, or is far behind) while {here} waited for it"
+        )
+    else:
+        what = (
+            f"Another process of the data-parallel run stopped or failed (it died, was "
+            f"killed, or raised an error and left) while {here} was training with it"
+        )
+    message = (
+        f"{what}; {backend} said: {said}\n"
+        "Look at the other processes' output for their error. The whole run must start "
+        "again: a launcher restarts it (torchrun --max-restarts N; with checkpoint_dir "
+        "the fit resumes). A process that hangs without dying is waited for as long as "
+        "the process group's timeout (torch.distributed.init_process_group(timeout=...); "
+        "the command line's --timeout)."
+    )
+    return DataParallelError(message, rank=rank, world_size=world_size, backend_message=said)
+
+
+@contextlib.contextmanager
+def failures_of_the_others():
+    """Raise a :class:`DataParallelError` (the original chained) for torch.distributed's
+    communication errors inside the block; anything else passes through unchanged."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if not is_communication_error(exc):
+            raise
+        raise data_parallel_error(exc) from exc
+
+
+@failures_of_the_others()
 def broadcast_object(value, src: int = 0):
     """Rank ``src``'s ``value`` (picklable), on every process."""
     box = [value]
@@ -104,6 +213,7 @@ def broadcast_object(value, src: int = 0):
     return box[0]
 
 
+@failures_of_the_others()
 def gather_objects(value) -> list:
     """Every process's ``value`` (picklable), in rank order, on every process."""
     out = [None] * dist.get_world_size()
@@ -111,6 +221,7 @@ def gather_objects(value) -> list:
     return out
 
 
+@failures_of_the_others()
 def any_process(flag: bool) -> bool:
     """Whether ``flag`` is true on at least one process (the same answer on all)."""
     value = torch.tensor([1 if flag else 0], dtype=torch.int32, device=collective_device())
@@ -148,6 +259,7 @@ def check_same_everywhere(what: str, *arrays) -> None:
         )
 
 
+@failures_of_the_others()
 def broadcast_buffers(module: torch.nn.Module, src: int = 0) -> None:
     """Give every process rank ``src``'s buffers of ``module`` (batch-norm statistics)."""
     for buffer in module.buffers():
@@ -193,24 +305,27 @@ class DistributedMixin:
         """Train data-parallel inside the block: wrap the modules, unwrap them after.
 
         On success, rank 0's buffers are given to every process before the modules
-        are unwrapped (parameters agree already: DDP averaged every gradient).
+        are unwrapped (parameters agree already: DDP averaged every gradient). When
+        another process stops or hangs, the communication error raised in the block
+        becomes a :class:`DataParallelError` (:func:`failures_of_the_others`).
         """
         wrapped = []
         done = False
-        try:
-            for name in self._data_parallel_modules:
-                module = getattr(self, name + "_")
-                if any(p.requires_grad for p in module.parameters()):
-                    setattr(self, name + "_", wrap_module(module, self.device))
-                    wrapped.append(name)
-            yield self
-            done = True
-        finally:
-            for name in wrapped:
-                module = getattr(self, name + "_").module
-                if done:
-                    broadcast_buffers(module)
-                setattr(self, name + "_", module)
+        with failures_of_the_others():
+            try:
+                for name in self._data_parallel_modules:
+                    module = getattr(self, name + "_")
+                    if any(p.requires_grad for p in module.parameters()):
+                        setattr(self, name + "_", wrap_module(module, self.device))
+                        wrapped.append(name)
+                yield self
+                done = True
+            finally:
+                for name in wrapped:
+                    module = getattr(self, name + "_").module
+                    if done:
+                        broadcast_buffers(module)
+                    setattr(self, name + "_", module)
 
     def _wrapped_modules(self) -> list:
         return [
