@@ -463,36 +463,64 @@ def as_float32(value):
     return value
 
 
+#: devices whose per-batch values :class:`BatchValues` reads at once: reading a CPU
+#: tensor waits for nothing, and keeping thousands of them costs memory
+IMMEDIATE_DEVICES = ("cpu",)
+
+
 class BatchValues:
     """The per-batch tensors of one pass over the data, kept until the pass ends.
 
     :meth:`add` keeps a detached 0-d tensor (on its device) for the current batch of
-    ``batches`` (the epoch's list of batch records in ``history``); :meth:`write`
-    transfers them all at once (one ``torch.stack(...).tolist()``, one device
-    synchronisation) and records each as the float skorch's ``.item()`` gives.
+    ``batches`` (the epoch's list of batch records in ``history``), stacking every
+    :attr:`CHUNK` of them into one tensor on the device (no synchronisation, bounded
+    memory); :meth:`write` transfers them all at once (one ``.tolist()``, one device
+    synchronisation) and records each as the float skorch's ``.item()`` gives. A value
+    on a device of :data:`IMMEDIATE_DEVICES` (the CPU) is recorded at once.
     """
 
-    __slots__ = ("batches", "entries")
+    __slots__ = ("batches", "entries", "pending", "stacked", "immediate")
 
-    def __init__(self, batches: list):
+    #: tensors kept before they are stacked into one (asynchronously, on the device):
+    #: memory stays bounded on a long pass (a streamed epoch of millions of rows)
+    CHUNK = 1024
+
+    def __init__(self, batches: list, immediate=None):
         self.batches = batches
-        self.entries: list = []
+        # device types whose values are read at once
+        self.immediate = IMMEDIATE_DEVICES if immediate is None else tuple(immediate)
+        self.entries: list = []  # (batch record, key) of every value kept, in order
+        self.pending: list = []  # the latest values, one tensor each
+        self.stacked: list = []  # the earlier ones, CHUNK values per 1-d tensor
 
     def add(self, key: str, tensor: torch.Tensor) -> None:
-        self.entries.append((self.batches[-1], key, tensor.detach()))
+        tensor = tensor.detach()
+        if tensor.device.type in self.immediate:  # no device to wait for: read it now
+            self.batches[-1][key] = tensor.reshape(()).item()
+            return
+        self.entries.append((self.batches[-1], key))
+        self.pending.append(tensor.reshape(()))
+        if len(self.pending) >= self.CHUNK:
+            self.stacked.append(self._stack(self.pending))
+            self.pending = []
+
+    @staticmethod
+    def _stack(tensors: list) -> torch.Tensor:
+        try:  # the usual case: values on one device (dtypes are promoted)
+            return torch.stack(tensors)
+        except RuntimeError:  # several devices
+            first = tensors[0].device
+            return torch.stack([t.to(first, torch.float64) for t in tensors])
 
     def write(self) -> None:
         if not self.entries:
             return
-        tensors = [t for _, _, t in self.entries]
-        try:  # the usual case: 0-d tensors on one device (dtypes are promoted)
-            stacked = torch.stack(tensors)
-        except RuntimeError:  # other shapes of one value, or several devices
-            first = tensors[0].device
-            stacked = torch.stack([t.reshape(()).to(first, torch.float64) for t in tensors])
-        for (batch, key, _), value in zip(self.entries, stacked.tolist(), strict=True):
+        chunks = self.stacked + ([self._stack(self.pending)] if self.pending else [])
+        first = chunks[0]
+        values = torch.cat([c.to(first.device, torch.float64) for c in chunks]).tolist()
+        for (batch, key), value in zip(self.entries, values, strict=True):
             batch[key] = value
-        self.entries = []
+        self.entries, self.pending, self.stacked = [], [], []
 
 
 class TabularNet(DistributedMixin, NeuralNet):

@@ -16,6 +16,7 @@ import torch
 from _params import TINY
 from sklearn.utils._param_validation import InvalidParameterError
 
+import sklearn_ganae._training as training
 from sklearn_ganae import AutoencoderTransformer, GANSampler, VAETransformer, load, save
 from sklearn_ganae._training import BatchValues, TabularNet
 from sklearn_ganae.gan._modules import Discriminator
@@ -232,7 +233,11 @@ def _plain(history) -> list:
 
 @every_estimator
 def test_batch_history_is_what_immediate_recording_gives(cls, penguins, monkeypatch):
-    deferred = _model(cls).fit(penguins).history_
+    # values kept as tensors until the end of each pass (as on a GPU), in chunks of 7
+    with monkeypatch.context() as m:
+        m.setattr(training, "IMMEDIATE_DEVICES", ())
+        m.setattr(BatchValues, "CHUNK", 7)
+        deferred = _model(cls).fit(penguins).history_
     with monkeypatch.context() as m:
         _immediately(m)
         reference = _model(cls).fit(penguins).history_
@@ -293,7 +298,7 @@ def test_record_batch_value_outside_a_pass_records_at_once(penguins):
 
 def test_batch_values_of_other_shapes_and_dtypes_are_written_exactly():
     batches = [{}, {}]
-    values = BatchValues(batches)
+    values = BatchValues(batches, immediate=())
     tensors = [torch.tensor(0.1), torch.tensor([0.2], dtype=torch.float64)]
     values.add("a", tensors[0])
     batches.append({})
@@ -314,3 +319,18 @@ def test_gpu_check_has_nothing_to_check_without_cuda(tmp_path, capsys, monkeypat
     assert gpu_check.main(["--quick", "--results-dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip() == "no CUDA device: nothing to check"
     assert list(tmp_path.iterdir()) == []  # no result files
+
+
+def test_batch_values_are_stacked_in_chunks_and_cpu_values_read_at_once(monkeypatch):
+    monkeypatch.setattr(BatchValues, "CHUNK", 10)
+    batches = [{}]
+    values = BatchValues(batches, immediate=())
+    for i in range(25):
+        batches.append({})
+        values.add("loss", torch.tensor(float(i)))
+        assert len(values.pending) < 10 and len(values.stacked) == (i + 1) // 10
+    values.write()
+    assert [b.get("loss") for b in batches[1:]] == [float(i) for i in range(25)]
+    now = [{}]
+    BatchValues(now).add("loss", torch.tensor(2.5))  # the CPU: recorded at once
+    assert now == [{"loss": 2.5}]
