@@ -76,6 +76,7 @@ API_SECTIONS = [
             "column_shapes",
             "column_pair_trends",
             "detection_score",
+            "detection_importances",
             "ml_efficacy",
             "privacy_scores",
             "make_quality_scorer",

@@ -7,7 +7,8 @@ missing values, or 2-D arrays of numbers):
 - **Fidelity**: :func:`column_shapes` (per column: 1 - Kolmogorov-Smirnov statistic or
   1 - total variation distance), :func:`column_pair_trends` (per pair of columns:
   correlation similarity or contingency-table similarity) and :func:`detection_score`
-  (how well a classifier tells real rows from synthetic ones).
+  (how well a classifier tells real rows from synthetic ones), and
+  :func:`detection_importances` (which columns give the synthetic rows away).
 - **Utility**: :func:`ml_efficacy` (train on synthetic rows, test on held-out real rows,
   next to training on the real rows).
 - **Privacy**: :func:`privacy_scores` (distance to the closest training record against
@@ -40,7 +41,7 @@ concept each (``_tables``: validation and encoding, ``_fidelity``, ``_detection`
 package re-exports.
 """
 
-from sklearn_ganae.metrics._detection import detection_score
+from sklearn_ganae.metrics._detection import detection_importances, detection_score
 from sklearn_ganae.metrics._efficacy import ml_efficacy
 from sklearn_ganae.metrics._fidelity import column_pair_trends, column_shapes
 from sklearn_ganae.metrics._privacy import privacy_scores
@@ -51,6 +52,7 @@ __all__ = [
     "QualityReport",
     "column_pair_trends",
     "column_shapes",
+    "detection_importances",
     "detection_score",
     "make_quality_scorer",
     "ml_efficacy",

@@ -577,6 +577,7 @@ def encode(
     fit_role: str,
     exclude: tuple[int, ...] = (),
     max_onehot: int = MAX_ONEHOT,
+    sources: list | None = None,
 ) -> dict[str, np.ndarray]:
     """Dense float32 features of each role: standardised numbers and one-hot categories.
 
@@ -585,7 +586,9 @@ def encode(
     with missing values in any role, a 0/1 indicator column is added. Categorical columns
     are one-hot encoded over the ``max_onehot - 1`` categories most frequent in
     ``fit_role``; the others share one column. Columns in ``exclude`` are left out.
+    ``sources``, a list, gets the position of every feature's column appended.
     """
+    sources = [] if sources is None else sources
     blocks = {r: [] for r in roles}
     for k, j in enumerate(data.num_idx):
         if j in exclude:
@@ -603,6 +606,7 @@ def encode(
             blocks[r].append(z[:, None])
             if has_nan:
                 blocks[r].append(nan[:, None].astype(np.float64))
+        sources += [int(j)] * (2 if has_nan else 1)
     for k, j in enumerate(data.cat_idx):
         if j in exclude:
             continue
@@ -616,6 +620,7 @@ def encode(
             target = np.full(n_cat, max_onehot - 1)
             target[keep] = np.arange(len(keep))
             width = max_onehot
+        sources += [int(j)] * width
         for r in roles:
             codes = data.codes[r][:, k]
             onehot = np.zeros((len(codes), width))
