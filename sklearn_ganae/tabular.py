@@ -127,6 +127,9 @@ class _ContinuousCodec:
             )
         self.fill_ = float(np.median(observed))
         self.decimals_ = 0 if self.is_integer else _learn_decimals(observed, self.float32)
+        # how many decimals the values have, value by value (a column of whole numbers
+        # with a few halves is written with 1 decimal, but most of its values have 0)
+        self.decimal_p_ = _decimal_shares(observed, self.decimals_, self.float32)
         self.n_modes = 1
         if self.method == "standard":
             # moments of the column divided by its magnitude: no overflow near 1e308
@@ -239,7 +242,20 @@ class _ContinuousCodec:
         elif self.bounds == "clip":
             x = np.clip(x, self.min_, self.max_)
         if self.decimals_ is not None:
-            x = np.round(x, self.decimals_)
+            shares = getattr(self, "decimal_p_", None)
+            if rng is not None and shares is not None:
+                # sampling: each value gets as many decimals as a training value has
+                # (whole numbers stay whole as often as in training)
+                places = rng.choice(len(shares), size=len(x), p=shares)
+                scale = 10.0 ** places
+                rounded = np.round(x * scale) / scale
+                if self.bounds is not None:
+                    # coarser rounding must not leave the range: those keep all decimals
+                    out = (rounded < self.min_) | (rounded > self.max_)
+                    rounded[out] = np.round(x[out], self.decimals_)
+                x = rounded
+            else:
+                x = np.round(x, self.decimals_)
         if self.has_missing:
             p = block[:, -1]
             missing = rng.random_sample(len(p)) < p if rng is not None else p > 0.5
@@ -408,6 +424,28 @@ def _learn_decimals(observed: np.ndarray, float32: bool) -> int | None:
         if np.array_equal(rounded, values):
             return d
     return None
+
+
+def _decimal_shares(observed: np.ndarray, decimals, float32: bool):
+    """The share of the values written with 0, 1, ..., ``decimals`` decimals (their
+    fewest), on the values :func:`_learn_decimals` reads; None for whole-number
+    columns (0 decimals) and columns of any precision."""
+    if not decimals:
+        return None
+    values = observed[:: max(1, observed.size // 10_000)].astype(np.float64)
+    if float32:
+        values = values.astype(np.float32)
+    places = np.full(len(values), decimals, dtype=np.int64)
+    for d in range(decimals - 1, -1, -1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            rounded = np.round(values.astype(np.float64), d)
+        if float32:
+            rounded = rounded.astype(np.float32)
+        places[rounded == values] = d
+    counts = np.bincount(places, minlength=decimals + 1).astype(np.float64)
+    if counts[:-1].sum() == 0:
+        return None  # every value uses every decimal: nothing to draw
+    return counts / counts.sum()
 
 
 def _reflect(x: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -657,3 +657,31 @@ def test_the_privacy_floor_spares_booleans():
     enc = TabularEncoder().fit(df)
     sampled = enc.decode_rows(np.ones((1_000, enc.n_features_out_)), random_state=0)["flag"]
     assert sampled.any()  # a value seen 3 times, but a boolean identifies nobody
+
+
+def test_sampled_values_have_as_many_decimals_as_training_values():
+    """A column of whole numbers with a few halves (written with one decimal) samples
+    whole numbers as often as it has them, not one value in ten."""
+    rng = np.random.RandomState(0)
+    x = rng.randint(50, 70, 2_000).astype(float)
+    x[rng.rand(2_000) < 0.05] += 0.5
+    df = pd.DataFrame({"x": x})
+    enc = TabularEncoder(random_state=0).fit(df)
+    codec = enc._codecs[0]
+    assert codec.decimals_ == 1
+    np.testing.assert_allclose(
+        codec.decimal_p_, [np.mean(x == np.round(x)), np.mean(x != np.round(x))]
+    )
+    Z = rng.normal(scale=0.8, size=(5_000, enc.n_features_out_))
+    sampled = enc.decode_rows(Z, random_state=0)["x"]
+    whole = float((sampled == sampled.round()).mean())
+    assert abs(whole - 0.95) < 0.03
+    assert sampled.between(x.min(), x.max()).all()
+    assert np.array_equal(np.round(sampled, 1), sampled)
+    # decoding without a random state is a function: every value to one decimal
+    decoded = enc.inverse_transform(Z)["x"]
+    assert float((decoded == decoded.round()).mean()) < 0.2
+    # whole numbers, and values of full precision, draw nothing
+    for column in (np.arange(100.0), rng.normal(size=100)):
+        codec = TabularEncoder().fit(pd.DataFrame({"x": column}))._codecs[0]
+        assert codec.decimal_p_ is None
