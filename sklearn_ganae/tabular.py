@@ -538,8 +538,10 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
     and the shape of its values, or given in ``column_roles``:
 
     - ``"continuous"`` and ``"integer"``: normalised; decoded values are rounded to
-      the decimals the column was written with (integers stay integers) and kept in
-      the training range (``bounds``).
+      the decimals the column was written with (integers stay integers; sampling,
+      decoding with a random state, gives each value as many decimals as a
+      training value has, so whole numbers stay as frequent) and kept in the
+      training range (``bounds``).
     - ``"boolean"`` and ``"categorical"``: one-hot.
     - ``"datetime"``: datetime64 of any unit (with or without a time zone),
       timedelta64, ``datetime.date`` objects, and strings that all read as ISO 8601
