@@ -247,7 +247,7 @@ class _ContinuousCodec:
                 # sampling: each value gets as many decimals as a training value has
                 # (whole numbers stay whole as often as in training)
                 places = rng.choice(len(shares), size=len(x), p=shares)
-                scale = 10.0 ** places
+                scale = 10.0**places
                 rounded = np.round(x * scale) / scale
                 if self.bounds is not None:
                     # coarser rounding must not leave the range: those keep all decimals
