@@ -130,6 +130,11 @@ class _ContinuousCodec:
         # how many decimals the values have, value by value (a column of whole numbers
         # with a few halves is written with 1 decimal, but most of its values have 0)
         self.decimal_p_ = _decimal_shares(observed, self.decimals_, self.float32)
+        self.spike_ = None if self.is_integer else _point_mass(observed)
+        if self.spike_ is not None:
+            # the indicator gives the point mass: out-of-range values go into the tails
+            # of the other values, not onto the point (which would count it twice)
+            self.tails_ = _tail_quantiles(observed[observed != self.spike_])
         self.n_modes = 1
         if self.method == "standard":
             # moments of the column divided by its magnitude: no overflow near 1e308
@@ -181,11 +186,15 @@ class _ContinuousCodec:
 
     # --- forward ---------------------------------------------------------------
     @property
+    def _has_spike(self) -> bool:
+        return getattr(self, "spike_", None) is not None
+
+    @property
     def width(self) -> int:
         w = 1
         if self.method == "mode":
             w += self.n_modes
-        return w + int(self.has_missing)
+        return w + int(self._has_spike) + int(self.has_missing)
 
     def blocks(self, column, start):
         out = [ColumnBlock(CONTINUOUS, column, self.name, start, start + 1)]
@@ -193,6 +202,10 @@ class _ContinuousCodec:
         if self.method == "mode":
             out.append(ColumnBlock(CATEGORICAL, column, self.name, pos, pos + self.n_modes))
             pos += self.n_modes
+        if self._has_spike:
+            # a 0/1 indicator, modelled as a missing-value indicator is (a Bernoulli)
+            out.append(ColumnBlock(MISSING, column, self.name, pos, pos + 1))
+            pos += 1
         if self.has_missing:
             out.append(ColumnBlock(MISSING, column, self.name, pos, pos + 1))
         return out
@@ -201,6 +214,8 @@ class _ContinuousCodec:
         names = [self.name]
         if self.method == "mode":
             names += [f"{self.name}__mode{k}" for k in range(self.n_modes)]
+        if self._has_spike:
+            names.append(f"{self.name}__is_{self.spike_:g}")
         if self.has_missing:
             names.append(f"{self.name}__missing")
         return names
@@ -220,6 +235,8 @@ class _ContinuousCodec:
             out[:, 0] = (filled - self.means_[mode]) / self.stds_[mode]
             onehot = out[:, 1 : 1 + self.n_modes]
             onehot[np.arange(len(filled)), mode] = 1.0
+        if self._has_spike:
+            out[:, self.width - 1 - int(self.has_missing)] = (values == self.spike_) & ~mask
         if self.has_missing:
             out[:, -1] = mask
 
@@ -256,6 +273,11 @@ class _ContinuousCodec:
                 x = rounded
             else:
                 x = np.round(x, self.decimals_)
+        if self._has_spike:
+            # the point mass: rows the indicator says are the spike value get it
+            p = block[:, self.width - 1 - int(self.has_missing)]
+            spike = rng.random_sample(len(p)) < p if rng is not None else p > 0.5
+            x[spike] = self.spike_
         if self.has_missing:
             p = block[:, -1]
             missing = rng.random_sample(len(p)) < p if rng is not None else p > 0.5
@@ -426,6 +448,32 @@ def _learn_decimals(observed: np.ndarray, float32: bool) -> int | None:
     return None
 
 
+#: a value of a continuous column held by at least this share of the observed rows
+#: (and at least _SPIKE_MIN_ROWS of them) is a point mass, modelled by an indicator
+_SPIKE_MIN_SHARE = 0.05
+_SPIKE_MIN_ROWS = 20
+#: ... and at least this many times as many rows as the next most frequent value
+_SPIKE_RATIO = 5
+
+
+def _point_mass(observed: np.ndarray):
+    """The value of a continuous column that a large share of its rows hold, far more
+    than any other value (the zeros of an amount spent): a density cannot put mass on
+    one point, so the codec adds a 0/1 indicator for it; None when there is none."""
+    if observed.size < _SPIKE_MIN_ROWS:
+        return None
+    values, counts = np.unique(observed, return_counts=True)
+    if len(values) < 3:
+        return None  # two values: a boolean-like column, nothing to model around it
+    order = np.argsort(-counts, kind="stable")
+    top, second = counts[order[0]], counts[order[1]]
+    if top < max(_SPIKE_MIN_ROWS, _SPIKE_MIN_SHARE * observed.size):
+        return None
+    if top < _SPIKE_RATIO * second:
+        return None  # one of several frequent values: a discrete column, not a spike
+    return float(values[order[0]])
+
+
 def _decimal_shares(observed: np.ndarray, decimals, float32: bool):
     """The share of the values written with 0, 1, ..., ``decimals`` decimals (their
     fewest), on the values :func:`_learn_decimals` reads; None for whole-number
@@ -541,7 +589,10 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
       the decimals the column was written with (integers stay integers; sampling,
       decoding with a random state, gives each value as many decimals as a
       training value has, so whole numbers stay as frequent) and kept in the
-      training range (``bounds``).
+      training range (``bounds``). A value that at least 5% of a continuous
+      column's rows hold, five times as many as any other value (the zeros of an
+      amount spent), is a point mass: it gets a 0/1 indicator column of its own
+      (``name__is_0``), so that it is generated as often as it occurs.
     - ``"boolean"`` and ``"categorical"``: one-hot.
     - ``"datetime"``: datetime64 of any unit (with or without a time zone),
       timedelta64, ``datetime.date`` objects, and strings that all read as ISO 8601
@@ -1579,7 +1630,10 @@ def _codec_detail(codec) -> str:
         return text
     decimals = codec.decimals_
     text = "any precision" if decimals is None else f"{decimals} decimals"
-    return f"{text}, range [{codec.min_:.6g}, {codec.max_:.6g}]"
+    text = f"{text}, range [{codec.min_:.6g}, {codec.max_:.6g}]"
+    if getattr(codec, "spike_", None) is not None:
+        text += f", point mass at {codec.spike_:g}"
+    return text
 
 
 def _restore_dtype(values: np.ndarray, dtype) -> pd.Series:

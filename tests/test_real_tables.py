@@ -431,18 +431,24 @@ def test_reflection_leaves_no_spike_at_the_bounds():
 
 def test_auto_bounds_follow_the_columns_own_tails():
     rng = np.random.RandomState(0)
-    # a count with many zeros (real mass on the lower bound), no mass on the upper one
+    # an amount that is 0 in 30% of the rows (a point mass, given by its own
+    # indicator), no mass on the upper bound
     counts = np.where(rng.rand(2_000) < 0.3, 0.0, rng.exponential(5.0, 2_000).round(1))
     df = pd.DataFrame({"n": counts})
-    Z = rng.normal(scale=2.0, size=(20_000, 1))
-    out = TabularEncoder().fit(df).inverse_transform(Z)["n"]
+    enc = TabularEncoder().fit(df)
+    assert enc.get_feature_names_out().tolist() == ["n", "n__is_0"]
+    Z = np.c_[rng.normal(scale=2.0, size=20_000), np.zeros(20_000)]  # no row is a 0
+    out = enc.inverse_transform(Z)["n"]
     raw = TabularEncoder(bounds=None).fit(df).inverse_transform(Z)["n"]
-    assert (out[raw < 0] == 0).all()  # onto the zeros, where the real mass is
+    others = df["n"][df["n"] > 0]
+    # below the range: into the lower tail of the other values, not onto the zeros
+    # (the indicator gives those)
+    assert out[raw < 0].between(others.min(), others.quantile(0.05) + 0.05).all()
     top, q95 = df["n"].max(), df["n"].quantile(0.95)
     assert (out == top).mean() < 0.001  # no spike on the maximum
     assert out[raw > top].between(q95 - 0.05, top).all()  # into the top 5% (rounded)
     assert out.between(0, top).all()
-    inside = (raw >= 0) & (raw <= top)
+    inside = (raw >= others.min()) & (raw <= top)
     assert (out[inside] == raw[inside]).all()
     # monotone: a farther overshoot never lands closer to the bound
     order = np.argsort(raw[raw > top].to_numpy())
@@ -685,3 +691,28 @@ def test_sampled_values_have_as_many_decimals_as_training_values():
     for column in (np.arange(100.0), rng.normal(size=100)):
         codec = TabularEncoder().fit(pd.DataFrame({"x": column}))._codecs[0]
         assert codec.decimal_p_ is None
+
+
+def test_a_point_mass_gets_an_indicator_and_keeps_its_share():
+    """An amount that is 0 in 30% of the rows: a density cannot put that mass on one
+    point, so the codec adds a 0/1 indicator for it, and sampling keeps the share."""
+    rng = np.random.RandomState(0)
+    x = np.where(rng.rand(3_000) < 0.3, 0.0, rng.exponential(5.0, 3_000).round(2) + 0.01)
+    df = pd.DataFrame({"spent": x, "other": rng.normal(size=3_000)})
+    enc = TabularEncoder(random_state=0).fit(df)
+    assert enc.get_feature_names_out().tolist() == ["spent", "spent__is_0", "other"]
+    Z = enc.transform(df)
+    np.testing.assert_array_equal(Z[:, 1], (x == 0).astype(np.float32))
+    back = enc.inverse_transform(Z)
+    np.testing.assert_allclose(back["spent"], x, rtol=1e-5, atol=1e-5)  # a round trip
+    # the indicator's probability is the share of zeros drawn; the other rows are
+    # continuous values (out-of-range ones go to the other values' tails, not onto 0)
+    Z_new = Z.copy()
+    Z_new[:, 1] = 0.3
+    Z_new[:, 0] = rng.normal(scale=2.0, size=len(Z))
+    sampled = enc.decode_rows(Z_new, random_state=0)["spent"]
+    assert abs(float((sampled == 0).mean()) - 0.3) < 0.03
+    # no point mass: a column without a frequent value, and an integer column
+    for column in (rng.normal(size=500), rng.poisson(2, 500).astype(np.int64)):
+        names = TabularEncoder().fit(pd.DataFrame({"c": column})).get_feature_names_out()
+        assert not any("__is_" in n for n in names)
