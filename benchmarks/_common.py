@@ -14,6 +14,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import resource
 import shlex
 import sys
 import tempfile
@@ -454,3 +455,21 @@ def study_main(
     )
     print(markdown)
     return 0
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (``ru_maxrss``, KiB on Linux)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def current_rss_mb() -> float | None:
+    """Resident memory now (``/proc/self/status``; None where it is not available)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None

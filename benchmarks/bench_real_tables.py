@@ -36,7 +36,6 @@ with ``--quick``; ``--results-dir`` for another folder).
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -53,6 +52,7 @@ from _common import (
     markdown_table,
     now,
     parse_args,
+    peak_rss_mb,
     result_stem,
     versions,
     write_results,
@@ -72,10 +72,6 @@ STRESS = "high-cardinality 30k x 20k levels"
 QUICK_STRESS = "high-cardinality 3k x 2k levels"
 _STRESS_SIZES = {STRESS: (30_000, 20_000), QUICK_STRESS: (3_000, 2_000)}
 _FLOOR = 5
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def load(name: str) -> pd.DataFrame:
@@ -162,7 +158,7 @@ def run_job(table: str, estimator: str, epochs: int) -> dict:
     torch.set_num_threads(2)
     warnings.simplefilter("ignore")
     real = load(table)
-    baseline = _rss_mb()
+    baseline = peak_rss_mb()
     out = {"table": table, "estimator": estimator, "rows": len(real), "columns": real.shape[1]}
     t = time.perf_counter()
     enc = TabularEncoder().fit(real)
@@ -172,7 +168,7 @@ def run_job(table: str, estimator: str, epochs: int) -> dict:
     generated = None
     if estimator == "encoder":
         Z = enc.transform(real)
-        out["encoder_peak_mb"] = _rss_mb() - baseline
+        out["encoder_peak_mb"] = peak_rss_mb() - baseline
         out["dates_round_trip"] = dates_round_trip(real, enc)
         generated = enc.inverse_transform(Z)
         out["fit_s"] = out["encoder_fit_s"]
@@ -206,7 +202,7 @@ def run_job(table: str, estimator: str, epochs: int) -> dict:
             if table not in _STRESS_SIZES:
                 out["shapes_by_bounds"] = bounds_modes(model, real)
         enc = inner.encoder_
-    out["peak_rss_mb"] = _rss_mb()
+    out["peak_rss_mb"] = peak_rss_mb()
     out["baseline_rss_mb"] = baseline
     out["n_generated"] = len(generated)
     out["identifiers_copied"] = copied_identifiers(real, generated, enc)
@@ -247,12 +243,12 @@ def run_stress(epochs: int, name: str = STRESS) -> dict:
     torch.set_num_threads(2)
     warnings.simplefilter("ignore")
     real = load(name)
-    baseline = _rss_mb()
+    baseline = peak_rss_mb()
     t = time.perf_counter()
     enc = TabularEncoder().fit(real)
     Z = enc.transform(real)
     fit_s = time.perf_counter() - t
-    enc_peak = _rss_mb() - baseline
+    enc_peak = peak_rss_mb() - baseline
     t = time.perf_counter()
     gan = GANSampler(max_epochs=epochs, random_state=0).fit(real)
     gan_s = time.perf_counter() - t
@@ -269,7 +265,7 @@ def run_stress(epochs: int, name: str = STRESS) -> dict:
         "gan_epochs": len(gan.history_),
         "gan_s_per_epoch": epoch_s,
         "gan_pretrain_and_setup_s": gan_s - float(np.sum(gan.history_[:, "dur"])),
-        "peak_rss_mb": _rss_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "baseline_rss_mb": baseline,
         "rare_values_leaked": leaked_rare_values(real, synthetic, gan.encoder_),
     }

@@ -35,7 +35,6 @@ Writes ``benchmarks/results/scale.md`` and ``scale.json`` (``scale_quick.*`` wit
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ from pathlib import Path
 from _common import (
     QUIET_SHARE,
     command,
+    current_rss_mb,
     header,
     load_average,
     machine,
@@ -53,6 +53,7 @@ from _common import (
     markdown_table,
     now,
     parse_args,
+    peak_rss_mb,
     result_stem,
     timed_when_quiet,
     versions,
@@ -70,24 +71,6 @@ QUICK_BATCH = 10_000
 EPOCHS = 5
 QUICK_EPOCHS = 2
 TARGET_RSS_MB = 1_500
-
-
-def _rss_mb() -> float:
-    """Peak resident memory of this process so far (``ru_maxrss``, KiB on Linux)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
-
-
-def _current_rss_mb() -> float | None:
-    """Resident memory now (``/proc/self/status``; None where it is not available)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
 
 
 def fit_models(directory: Path, quick: bool, threads: int) -> dict[str, Path]:
@@ -126,7 +109,7 @@ def run_job(model_file: str, rows: int, batch: int, threads: int, out_dir: str, 
     torch.set_num_threads(threads)
     model = load(model_file)
     model.sample(10, random_state=SEED)  # first-call costs (lazy imports), not timed
-    before_peak, before_now = _rss_mb(), _current_rss_mb()
+    before_peak, before_now = peak_rss_mb(), current_rss_mb()
     path = Path(out_dir) / "rows.parquet"
 
     def measure():
@@ -141,7 +124,7 @@ def run_job(model_file: str, rows: int, batch: int, threads: int, out_dir: str, 
         rows=rows,
         batch_size=batch,
         rows_per_s=rows / out["seconds"],
-        peak_rss_mb=_rss_mb(),
+        peak_rss_mb=peak_rss_mb(),
         rss_before_mb=before_now,
         peak_before_mb=before_peak,
         file_mb=path.stat().st_size / 1e6,

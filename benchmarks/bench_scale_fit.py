@@ -68,7 +68,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -82,6 +81,7 @@ from _common import (
     QUIET_SHARE,
     OtherCPU,
     command,
+    current_rss_mb,
     header,
     load_average,
     machine,
@@ -90,6 +90,7 @@ from _common import (
     mean_std,
     now,
     parse_args,
+    peak_rss_mb,
     result_stem,
     timed_when_quiet,
     versions,
@@ -142,24 +143,6 @@ MODES = ("in-memory", "streamed")
 
 
 # --- memory ------------------------------------------------------------------------------
-def _rss_mb() -> float:
-    """Peak resident memory of this process so far (``ru_maxrss``, KiB on Linux)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
-
-
-def _current_rss_mb() -> float | None:
-    """Resident memory now (``/proc/self/status``; None where it is not available)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
 # --- tables ------------------------------------------------------------------------------
 def _skewed_categorical(rng, n: int, name: str, levels: int):
     import pandas as pd
@@ -271,7 +254,7 @@ def run_fit_job(spec: dict) -> dict:
             warnings.simplefilter("ignore")
             _make_model(spec["model"]).fit(warm)  # first-fit costs (lazy imports), not timed
         del warm
-        before_peak, before_now = _rss_mb(), _current_rss_mb()
+        before_peak, before_now = peak_rss_mb(), current_rss_mb()
 
         def measure():
             start = time.perf_counter()
@@ -305,7 +288,7 @@ def run_fit_job(spec: dict) -> dict:
         out.update(
             rows=spec["rows"],
             rows_per_s=spec["rows"] / out["epoch_s"],
-            peak_rss_mb=_rss_mb(),
+            peak_rss_mb=peak_rss_mb(),
             rss_before_mb=before_now,
             peak_before_mb=before_peak,
             rank=rank,

@@ -169,16 +169,9 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     warm_start : bool, default=False
         Continue training the fitted networks for ``max_epochs`` more epochs.
     checkpoint_dir : str, os.PathLike or None, default=None
-        A folder (it must exist) where the fit writes a checkpoint every
-        ``checkpoint_interval`` epochs: the model with its networks, optimizer states
-        and history, in the pickle-free format of :func:`~sklearn_ganae.save`. A fit
-        that finds there the checkpoint of the same fit (same parameters, same table)
-        resumes from it, so that running the same code again after a crash or a
-        kill continues where it stopped; a checkpoint of another fit is refused. A
-        fit that ends normally removes its checkpoint. Only rank 0 of a data-parallel
-        run writes.
     checkpoint_interval : int, default=10
-        Epochs between checkpoints (with ``checkpoint_dir``).
+        Checkpoints of a long fit, which the same fit resumes from after a crash:
+        see :class:`AutoencoderTransformer`.
 
     Attributes
     ----------
