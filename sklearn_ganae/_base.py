@@ -190,16 +190,6 @@ def validation_rows(n_samples: int, fraction: float) -> int:
     return n_valid
 
 
-def check_unlabelled_stream(estimator, y) -> None:
-    """Refuse labels with a streamed ``X`` (a path, DataFrame chunks, a TableSource)."""
-    if y is not None:
-        raise ValueError(
-            f"{type(estimator).__name__}.fit got y with a streamed X (a path or "
-            "DataFrame chunks); a streamed fit is not class-conditional. Fit an "
-            "in-memory table with y, or stream the table without y."
-        )
-
-
 @dataclass
 class FitState:
     """Everything one fit works on; the argument of every fit hook.
@@ -399,12 +389,11 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         (the fitted net is left as it was if that training fails). Call it inside
         :func:`fit_transaction` (public methods are :func:`atomic_fit`).
         """
-        from sklearn_ganae._sources import TableSource, is_table_source, open_table
+        from sklearn_ganae._sources import TableSource, is_table_source, open_table, refuse_labels
 
         warm = self.warm_start and hasattr(self, "net_")
         streamed = is_table_source(X) or isinstance(X, TableSource)
-        if streamed:
-            check_unlabelled_stream(self, y)
+        refuse_labels(X, y, f"{type(self).__name__}.fit")
         checkpoint = self._resume_checkpoint()
         warm = warm or checkpoint is not None
         if streamed:

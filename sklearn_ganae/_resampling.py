@@ -255,14 +255,9 @@ def fit_classes(y, X, warm: bool, fitted_classes):
         if warm and fitted_classes is not None:
             raise ValueError("This model was fitted with y; pass y to continue training.")
         return None, None, None
-    from sklearn_ganae._sources import TableSource, is_table_source
+    from sklearn_ganae._sources import refuse_labels
 
-    if is_table_source(X) or isinstance(X, TableSource):
-        raise ValueError(
-            "fit got y with a streamed X (a path or DataFrame chunks); a streamed fit "
-            "is not class-conditional. Fit an in-memory table with y, or stream the "
-            "table without y."
-        )
+    refuse_labels(X, y)
     y = column_or_1d(y, warn=True)
     check_classification_targets(y)
     n = _num_samples(X)

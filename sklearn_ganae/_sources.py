@@ -1275,3 +1275,15 @@ def _spool_csv(path: str, batch_rows: int, spool_dir) -> TableSource:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def refuse_labels(X, y, who: str = "fit") -> None:
+    """A ``ValueError`` when labels ``y`` come with a streamed ``X`` (a path,
+    DataFrame chunks, a :class:`TableSource`): a streamed fit is not
+    class-conditional."""
+    if y is not None and (isinstance(X, TableSource) or is_table_source(X)):
+        raise ValueError(
+            f"{who} got y with a streamed X (a path or DataFrame chunks); a streamed fit "
+            "is not class-conditional. Fit an in-memory table with y, or stream the "
+            "table without y."
+        )

@@ -31,7 +31,13 @@ from sklearn_ganae.gan._modules import (
     make_encoder,
     relaxed_activate,
 )
-from sklearn_ganae.gan._training import ConditionSpec, GANBatchIterator, GANData, GANNet
+from sklearn_ganae.gan._training import (
+    ConditionSpec,
+    GANBatchIterator,
+    GANData,
+    GANNet,
+    log_frequency_weights,
+)
 from sklearn_ganae.nn import Autoencoder, ReconstructionLoss
 
 _COLLAPSE_ROWS = 2_000
@@ -550,13 +556,8 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         spec = self._spec_
         if not spec.n_blocks:
             return state.stream
-        widths = np.diff(spec.offsets)
-        weights = torch.zeros(spec.n_blocks, int(widths.max()))
         counts = torch.as_tensor(spec.counts[0], dtype=torch.float32)
-        for j in range(spec.n_blocks):
-            a, b = spec.offsets[j], spec.offsets[j + 1]
-            weights[j, : b - a] = torch.log1p(counts[a:b])
-        return state.stream.with_spec(spec, weights)
+        return state.stream.with_spec(spec, log_frequency_weights(counts, spec.offsets))
 
     def _after_fit(self, state):
         if not state.warm:

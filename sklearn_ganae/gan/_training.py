@@ -122,6 +122,17 @@ class ConditionSpec:
         return out
 
 
+def log_frequency_weights(counts: torch.Tensor, offsets) -> torch.Tensor:
+    """Training-by-sampling's category weights: per conditioned block (a row, padded
+    with zeros), the log of each category's count plus one, normalised."""
+    widths = np.diff(offsets)
+    weights = torch.zeros(len(widths), int(widths.max()), device=counts.device)
+    for j in range(len(widths)):
+        a, b = offsets[j], offsets[j + 1]
+        weights[j, : b - a] = torch.log1p(counts[a:b].float())
+    return weights / weights.sum(dim=1, keepdim=True)
+
+
 class GANData(TableDataset):
     """Encoded rows, class codes, and the rows of each conditioned category.
 
@@ -152,13 +163,7 @@ class GANData(TableDataset):
         counts = torch.bincount(pairs, minlength=n_pairs)
         self.pair_count = counts
         self.pair_start = torch.cumsum(counts, 0) - counts
-        # log-frequency sampling weights, padded per block
-        widths = np.diff(spec.offsets)
-        weights = torch.zeros(spec.n_blocks, int(widths.max()), device=device)
-        for j in range(spec.n_blocks):
-            a, b = spec.offsets[j], spec.offsets[j + 1]
-            weights[j, : b - a] = torch.log1p(counts[a:b].float())
-        self.weights = weights / weights.sum(dim=1, keepdim=True)
+        self.weights = log_frequency_weights(counts, spec.offsets)
         self.offsets = offsets
 
     def reweight(self, weights: torch.Tensor) -> None:
