@@ -30,7 +30,8 @@ Every measurement runs in a fresh process, so that its peak resident memory
 2. **processes**: 1 vs 2 processes on the CPU (gloo), at 10^6 rows streamed, the same
    global batch of 512 rows: one process with 1 thread, one with 2 threads
    (``batch_size=512``), and 2 processes with 1 thread each (``batch_size=256`` each)
-   launched with ``python -m torch.distributed.run --standalone --nproc-per-node 2``
+   launched with ``python -m torch.distributed.run --nnodes 1 --nproc-per-node 2``
+   on ``127.0.0.1`` and a free port
    (each process initialises its gloo group from the launcher's environment, fits,
    destroys the group; rank 0 reports). Scaling efficiency = (1-process, 1-thread
    epoch time) / (2 x the 2-worker epoch time). The 1-thread run is part 1's streamed
@@ -69,6 +70,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -379,6 +381,31 @@ def run_quality_job(spec: dict) -> dict:
     return {"rows": results}
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _launcher(processes: int) -> list[str]:
+    """``torch.distributed.run`` on this machine: a static rendezvous on the loopback
+    address and a free port, not ``--standalone``, whose rendezvous goes through the
+    host name (on a machine whose host name does not resolve, it never completes)."""
+    return [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nnodes",
+        "1",
+        "--nproc-per-node",
+        str(processes),
+        "--master-addr",
+        "127.0.0.1",
+        "--master-port",
+        str(_free_port()),
+    ]
+
+
 def _run_job(spec: dict, quick: bool, launcher: list[str] | None = None) -> dict:
     """Run ``spec`` with ``--job`` in a fresh process (or under ``launcher``) and read
     its result file; a failure is returned as ``{"error": ...}``."""
@@ -555,14 +582,7 @@ def part_processes(tmp: Path, settings: dict, files: dict, part1: list[dict]) ->
         }
         launcher = None
         if processes > 1:
-            launcher = [
-                sys.executable,
-                "-m",
-                "torch.distributed.run",
-                "--standalone",
-                "--nproc-per-node",
-                str(processes),
-            ]
+            launcher = _launcher(processes)
         attempts = 0
         while True:
             attempts += 1
@@ -805,7 +825,8 @@ def _processes_markdown(rows: list[dict], n_rows: int) -> list[str]:
         "the same optimizer steps per epoch). Speed-up and efficiency are against the "
         "1-process, 1-thread epoch; efficiency = that time / (workers x this time), "
         "workers = processes x threads. The 2-process run is launched with `python -m "
-        f"torch.distributed.run --standalone --nproc-per-node {N_PROCESSES}`; its epoch and "
+        f"torch.distributed.run --nnodes 1 --nproc-per-node {N_PROCESSES} "
+        "--master-addr 127.0.0.1`; its epoch and "
         "fit times are rank 0's, its peak RSS the larger of the two ranks'; 'launch s' is "
         "the whole launch as the parent saw it (interpreter start-up, imports, gloo "
         "rendezvous, the warm-up fit included).\n",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -37,6 +38,8 @@ RESULTS = BENCHMARKS / "results"
 DEFAULT_TIMEOUT_S = 300
 DEFAULT_TOTAL_TIMEOUT_S = 1200
 TAIL_CHARS = 6_000
+MARKED_LINES = 40
+_MARKS = re.compile(r"FAILED|Traceback|Error|error:|exited with status")
 
 # runs one script's main(argv) in this fresh process, the benchmarks folder on the
 # path as when the script itself is run
@@ -216,6 +219,12 @@ def main(argv=None) -> int:
         if o["log"] is not None:
             text = o["log"].read_text(encoding="utf-8", errors="replace")
             print(text[-TAIL_CHARS:], flush=True)
+            # the lines that say what went wrong, again last: a tail that ends in a
+            # long report may not reach them
+            marked = [line for line in text.splitlines() if _MARKS.search(line)]
+            if marked:
+                print(f"----- {o['script']}: lines that name a failure -----")
+                print("\n".join(marked[-MARKED_LINES:]), flush=True)
     print("\n| script | seconds | result |\n| :--- | ---: | :--- |")
     for o in outcomes:
         print(f"| {o['script']} | {o['seconds']:.1f} | {o['problem'] or 'ok'} |")
