@@ -54,11 +54,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import ipaddress
 import math
 import numbers
 import os
 import re
 import signal
+import socket
 import threading
 import warnings
 from collections.abc import Iterator, Mapping
@@ -444,6 +446,41 @@ DEFAULT_TIMEOUT = 600.0
 _PATIENCE = datetime.timedelta(days=7)
 
 
+def _loopback_interface(environ: Mapping[str, str]) -> str | None:
+    """The loopback interface for gloo to bind to, when it would fall back to it
+    anyway, else None.
+
+    Gloo binds to the address of the host name; where the host name does not resolve
+    (containers, CI runners) it warns on stderr, in C++, and falls back to the
+    loopback address. On one machine (``MASTER_ADDR`` a loopback address) that
+    fallback is right, so it is named up front (``GLOO_SOCKET_IFNAME``) and
+    ``--quiet`` stays quiet. A user's own ``GLOO_SOCKET_IFNAME`` always wins.
+    """
+    if environ.get("GLOO_SOCKET_IFNAME"):
+        return None
+    host = environ.get("MASTER_ADDR", "").strip()
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        loopback = bool(addresses) and all(
+            ipaddress.ip_address(a.partition("%")[0]).is_loopback for a in addresses
+        )
+    except (OSError, UnicodeError, ValueError):
+        return None
+    if not loopback:
+        return None  # several machines: the user's network decides
+    try:
+        socket.getaddrinfo(socket.gethostname(), None)
+        return None  # gloo finds an address of its own
+    except (OSError, UnicodeError):
+        pass
+    try:
+        names = [name for _, name in socket.if_nameindex()]
+    except OSError:
+        return None
+    found = [n for n in names if n == "lo" or n.startswith("lo0")]
+    return found[0] if found else None
+
+
 @dataclass(frozen=True)
 class Launch:
     """A launcher's description of this process (from :data:`LAUNCHER_VARIABLES`)."""
@@ -580,6 +617,9 @@ def process_group_from_environment(
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _interrupt)
     group = None
+    interface = _loopback_interface(os.environ) if backend == "gloo" else None
+    if interface is not None:
+        os.environ["GLOO_SOCKET_IFNAME"] = interface
     try:
         if owned:
             dist.init_process_group(
@@ -599,5 +639,7 @@ def process_group_from_environment(
                 for g in group.groups():
                     dist.destroy_process_group(g)
         finally:
+            if interface is not None:
+                os.environ.pop("GLOO_SOCKET_IFNAME", None)
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)

@@ -576,6 +576,30 @@ def test_a_launcher_environment_without_a_process_group_warns(monkeypatch):
         assert _distributed.distributed_context() == (0, 1)
 
 
+def test_gloo_is_told_the_loopback_interface_only_when_it_would_fall_back_to_it(monkeypatch):
+    from sklearn_ganae import _distributed
+
+    if not any(n == "lo" or n.startswith("lo0") for _, n in socket.if_nameindex()):
+        pytest.skip("this machine names no loopback interface lo or lo0")
+    real = socket.getaddrinfo
+
+    def unresolvable(host, *args, **kwargs):
+        if host == "unresolvable-host":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(_distributed.socket, "getaddrinfo", unresolvable)
+    monkeypatch.setattr(_distributed.socket, "gethostname", lambda: "unresolvable-host")
+    one_machine = {"MASTER_ADDR": "127.0.0.1"}
+    assert _distributed._loopback_interface(one_machine) in {"lo", "lo0"}
+    assert _distributed._loopback_interface({"MASTER_ADDR": "localhost"}) in {"lo", "lo0"}
+    # the user's choice, another machine as the master, a host name that resolves
+    assert _distributed._loopback_interface({**one_machine, "GLOO_SOCKET_IFNAME": "eth0"}) is None
+    assert _distributed._loopback_interface({"MASTER_ADDR": "10.1.2.3"}) is None
+    monkeypatch.setattr(_distributed.socket, "gethostname", lambda: "localhost")
+    assert _distributed._loopback_interface(one_machine) is None
+
+
 def test_streamed_fits_agree_across_ranks(workers):
     from sklearn_ganae._streaming import n_stream_batches
 
