@@ -55,6 +55,13 @@ _ID_MIN_ROWS = 20
 _ID_MIN_DISTINCT = 0.95
 # distinct strings with this many words on average are free text, not identifiers
 _TEXT_MIN_WORDS = 4.0
+# a numeric column of a DataFrame with at most this many distinct values, each held by
+# this many rows on average, is a discrete quantity: categorical (its values one-hot,
+# given back in its own dtype), so that no value between the observed ones is ever
+# generated (an unemployment rate of 10 regional values, years of schooling);
+# chosen on tuning tables the benchmarks do not report (see bench_generators)
+DISCRETE_LEVELS = 20
+DISCRETE_MIN_ROWS_PER_VALUE = 5
 # integer column names that say "identifier" (customer_id, ID, idcase, patnr, seqn, ...)
 _ID_NAME = re.compile(
     r"(^|[_\W])(id|ids|key|uuid|guid|pk|no|nr|num|number|code|index|seq|seqn|serial)"
@@ -197,12 +204,17 @@ def looks_like_iso_dates(observed: pd.Series, pattern=_ISO) -> bool:
     return not bool(parsed.isna().any())
 
 
-def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple[str, str]:
+def infer_role(
+    values, name: str, *, is_frame: bool, categorical: bool, discrete: bool = False
+) -> tuple[str, str]:
     """The role of one column and the reason, from its dtype, distinct values and shape.
 
     ``categorical`` says whether the column was declared (or, under ``"auto"``, typed)
-    categorical. Identifier and date inference needs named columns (``is_frame``):
-    the columns of a bare array are continuous, integer or categorical.
+    categorical. ``discrete``: a numeric column with few distinct values (at most
+    ``DISCRETE_LEVELS``, each in ``DISCRETE_MIN_ROWS_PER_VALUE`` rows on average) is
+    categorical, as the encoder models it; the metrics keep it a number (``False``).
+    Identifier, date and discrete inference needs named columns (``is_frame``): the
+    columns of a bare array are continuous, integer or categorical.
     """
     dtype = values.dtype
     if is_datetime_dtype(dtype):
@@ -229,6 +241,15 @@ def infer_role(values, name: str, *, is_frame: bool, categorical: bool) -> tuple
             reason = _integer_identifier_reason(observed, name)
             if reason:
                 return IDENTIFIER_ROLE, reason + " (stored as floats)"
+        if discrete and is_frame and pd.api.types.is_numeric_dtype(dtype):
+            n_distinct = observed.nunique()
+            if 0 < n_distinct <= DISCRETE_LEVELS and n_obs >= DISCRETE_MIN_ROWS_PER_VALUE * (
+                n_distinct
+            ):
+                return CATEGORICAL_ROLE, (
+                    f"{dtype} dtype, {n_distinct:,} distinct values in {n_obs:,} rows "
+                    "(a discrete quantity)"
+                )
         if pd.api.types.is_integer_dtype(dtype):
             return INTEGER_ROLE, f"integer dtype, {observed.nunique():,} distinct values"
         if pd.api.types.is_object_dtype(dtype):

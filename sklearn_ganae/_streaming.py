@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 import torch
 
+from sklearn_ganae._columns import DISCRETE_LEVELS
+
 #: rows of the bounded sample the encoder fits what needs rows on
 SAMPLE_ROWS = 100_000
 #: held-out rows of a streamed fit's early stopping, at most
@@ -98,6 +100,11 @@ class ColumnScan:
         self.high = -math.inf
         self.values = None  # pd.Series: value -> count
         self.truncated = False
+        # a numeric column's values are counted while there are few of them: the
+        # encoder models a numeric column of at most DISCRETE_LEVELS values as a
+        # categorical one, from exact counts
+        self.few = moments and not counted
+        self.many = False  # more than DISCRETE_LEVELS distinct values seen
         self.categories = None  # union of a category dtype's categories, in order
 
     def update(self, series: pd.Series, label: str) -> None:
@@ -131,6 +138,20 @@ class ColumnScan:
             values = _missing_as_nan(series.to_numpy(dtype=object))
             counts = pd.Series(values, dtype=object).value_counts(dropna=False, sort=False)
             self._merge_counts(counts)
+        elif self.few and not self.many:
+            counts = series.value_counts(dropna=False, sort=False)
+            if len(counts) > DISCRETE_LEVELS + 1:  # + 1: missing values
+                self._too_many()
+            else:
+                counts.index = pd.Index(
+                    _missing_as_nan(counts.index.to_numpy(object)), dtype=object
+                )
+                self._merge_counts(counts)
+                if len(self.values) > DISCRETE_LEVELS + 1:
+                    self._too_many()
+
+    def _too_many(self) -> None:
+        self.values, self.many = None, True
 
     def _merge_moments(self, n: int, mean: float, m2: float) -> None:
         total = self.count + n
@@ -155,8 +176,12 @@ class ColumnScan:
         if other.count:
             self._merge_moments(other.count, other.mean, other.m2)
             self.low, self.high = min(self.low, other.low), max(self.high, other.high)
-        if other.values is not None:
+        if self.few and (self.many or other.many):
+            self._too_many()
+        elif other.values is not None:
             self._merge_counts(other.values)
+            if self.few and len(self.values) > DISCRETE_LEVELS + 1:
+                self._too_many()
         self.truncated |= other.truncated
         if other.categories is not None:
             known = set(self.categories or [])

@@ -130,11 +130,15 @@ class _ContinuousCodec:
         # how many decimals the values have, value by value (a column of whole numbers
         # with a few halves is written with 1 decimal, but most of its values have 0)
         self.decimal_p_ = _decimal_shares(observed, self.decimals_, self.float32)
-        self.spike_ = None if self.is_integer else _point_mass(observed)
-        if self.spike_ is not None:
+        spikes = _point_masses(observed)
+        # one point mass: a 0/1 indicator (``spike_``); several: a category per point
+        # and one for the other values (``spikes_``)
+        self.spike_ = float(spikes[0]) if len(spikes) == 1 else None
+        self.spikes_ = spikes if len(spikes) > 1 else None
+        if len(spikes):
             # the indicator gives the point mass: out-of-range values go into the tails
             # of the other values, not onto the point (which would count it twice)
-            self.tails_ = _tail_quantiles(observed[observed != self.spike_])
+            self.tails_ = _tail_quantiles(observed[~np.isin(observed, spikes)])
         self.n_modes = 1
         if self.method == "standard":
             # moments of the column divided by its magnitude: no overflow near 1e308
@@ -190,11 +194,20 @@ class _ContinuousCodec:
         return getattr(self, "spike_", None) is not None
 
     @property
+    def _n_spike_columns(self) -> int:
+        """Width of the point-mass block: 1 (an indicator), k + 1 (k points and
+        "none"), or 0."""
+        spikes = getattr(self, "spikes_", None)
+        if spikes is not None:
+            return len(spikes) + 1
+        return int(self._has_spike)
+
+    @property
     def width(self) -> int:
         w = 1
         if self.method == "mode":
             w += self.n_modes
-        return w + int(self._has_spike) + int(self.has_missing)
+        return w + self._n_spike_columns + int(self.has_missing)
 
     def blocks(self, column, start):
         out = [ColumnBlock(CONTINUOUS, column, self.name, start, start + 1)]
@@ -206,6 +219,10 @@ class _ContinuousCodec:
             # a 0/1 indicator, modelled as a missing-value indicator is (a Bernoulli)
             out.append(ColumnBlock(MISSING, column, self.name, pos, pos + 1))
             pos += 1
+        elif self._n_spike_columns:
+            width = self._n_spike_columns
+            out.append(ColumnBlock(CATEGORICAL, column, self.name, pos, pos + width))
+            pos += width
         if self.has_missing:
             out.append(ColumnBlock(MISSING, column, self.name, pos, pos + 1))
         return out
@@ -216,6 +233,9 @@ class _ContinuousCodec:
             names += [f"{self.name}__mode{k}" for k in range(self.n_modes)]
         if self._has_spike:
             names.append(f"{self.name}__is_{self.spike_:g}")
+        elif self._n_spike_columns:
+            names += [f"{self.name}__is_{v:g}" for v in self.spikes_]
+            names.append(f"{self.name}__is_other")
         if self.has_missing:
             names.append(f"{self.name}__missing")
         return names
@@ -237,6 +257,12 @@ class _ContinuousCodec:
             onehot[np.arange(len(filled)), mode] = 1.0
         if self._has_spike:
             out[:, self.width - 1 - int(self.has_missing)] = (values == self.spike_) & ~mask
+        elif self._n_spike_columns:
+            k = len(self.spikes_)
+            start = self.width - self._n_spike_columns - int(self.has_missing)
+            at = np.searchsorted(self.spikes_, filled)
+            hit = (at < k) & (self.spikes_[np.minimum(at, k - 1)] == filled) & ~mask
+            out[np.arange(len(filled)), start + np.where(hit, at, k)] = 1.0
         if self.has_missing:
             out[:, -1] = mask
 
@@ -278,6 +304,11 @@ class _ContinuousCodec:
             p = block[:, self.width - 1 - int(self.has_missing)]
             spike = rng.random_sample(len(p)) < p if rng is not None else p > 0.5
             x[spike] = self.spike_
+        elif self._n_spike_columns:
+            start = self.width - self._n_spike_columns - int(self.has_missing)
+            point = draw_categories(block[:, start : start + self._n_spike_columns], rng)
+            on = point < len(self.spikes_)
+            x[on] = self.spikes_[point[on]]
         if self.has_missing:
             p = block[:, -1]
             missing = rng.random_sample(len(p)) < p if rng is not None else p > 0.5
@@ -449,29 +480,54 @@ def _learn_decimals(observed: np.ndarray, float32: bool) -> int | None:
 
 
 #: a value of a continuous column held by at least this share of the observed rows
-#: (and at least _SPIKE_MIN_ROWS of them) is a point mass, modelled by an indicator
-_SPIKE_MIN_SHARE = 0.05
+#: (and at least _SPIKE_MIN_ROWS of them) ...
+_SPIKE_MIN_SHARE = 0.02
 _SPIKE_MIN_ROWS = 20
-#: ... and at least this many times as many rows as the next most frequent value
+#: ... and at least this many times as many rows as the values next to it hold (the
+#: median count of the _SPIKE_WINDOW nearest distinct values on each side) is a point
+#: mass (the zeros of an amount, the standard allowances of an expense column); more
+#: than _MAX_SPIKES of them in a column is a lattice of frequent values, not points
 _SPIKE_RATIO = 5
+_SPIKE_WINDOW = 5
+_MAX_SPIKES = 10
+#: ... and at least this many other values remain (else the column is discrete)
+_SPIKE_MIN_REST = 10
 
 
-def _point_mass(observed: np.ndarray):
-    """The value of a continuous column that a large share of its rows hold, far more
-    than any other value (the zeros of an amount spent): a density cannot put mass on
-    one point, so the codec adds a 0/1 indicator for it; None when there is none."""
+def _point_masses(observed: np.ndarray) -> np.ndarray:
+    """The values of a continuous column that far more rows hold than the values next
+    to them (the zeros of an amount spent, the few standard amounts of an allowance),
+    sorted: a density cannot put mass on points, so the codec models which point (or
+    none) a row takes as a category of its own. Empty when there are none.
+
+    A point mass holds at least ``_SPIKE_MIN_SHARE`` of the rows (and
+    ``_SPIKE_MIN_ROWS``) and ``_SPIKE_RATIO`` times the median count of the
+    ``_SPIKE_WINDOW`` nearest distinct values on either side: a local comparison, so
+    the first values of a heavy-tailed count, each more frequent than the next, are
+    not point masses. More than ``_MAX_SPIKES`` of them is a lattice, not points
+    (none), and at least ``_SPIKE_MIN_REST`` other values must remain (else the column
+    is discrete).
+    """
+    none = np.zeros(0)
     if observed.size < _SPIKE_MIN_ROWS:
-        return None
+        return none
     values, counts = np.unique(observed, return_counts=True)
-    if len(values) < 3:
-        return None  # two values: a boolean-like column, nothing to model around it
-    order = np.argsort(-counts, kind="stable")
-    top, second = counts[order[0]], counts[order[1]]
-    if top < max(_SPIKE_MIN_ROWS, _SPIKE_MIN_SHARE * observed.size):
-        return None
-    if top < _SPIKE_RATIO * second:
-        return None  # one of several frequent values: a discrete column, not a spike
-    return float(values[order[0]])
+    if len(values) <= _SPIKE_MIN_REST:
+        return none
+    w = _SPIKE_WINDOW
+    padded = np.pad(counts.astype(np.float64), w, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * w + 1)
+    neighbours = np.delete(windows, w, axis=1)  # the value itself left out
+    local = np.nanmedian(neighbours, axis=1)
+    floor = max(_SPIKE_MIN_ROWS, _SPIKE_MIN_SHARE * observed.size)
+    spike = (counts >= floor) & (counts >= _SPIKE_RATIO * local)
+    found = np.flatnonzero(spike)
+    if len(found) > min(_MAX_SPIKES, len(values) - _SPIKE_MIN_REST):
+        # a lattice of frequent values (whole numbers among a few halves, sizes
+        # bunched at round numbers) is not a handful of points on a spread: rounding
+        # and the decimals' shares give it
+        return none
+    return np.sort(values[found].astype(np.float64))
 
 
 def _decimal_shares(observed: np.ndarray, decimals, float32: bool):
@@ -589,11 +645,17 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
       the decimals the column was written with (integers stay integers; sampling,
       decoding with a random state, gives each value as many decimals as a
       training value has, so whole numbers stay as frequent) and kept in the
-      training range (``bounds``). A value that at least 5% of a continuous
-      column's rows hold, five times as many as any other value (the zeros of an
-      amount spent), is a point mass: it gets a 0/1 indicator column of its own
-      (``name__is_0``), so that it is generated as often as it occurs.
-    - ``"boolean"`` and ``"categorical"``: one-hot.
+      training range (``bounds``). A value that at least 2% of a column's rows
+      hold, five times as many as the values next to it (the zeros of an amount
+      spent, the standard amounts of an allowance), is a point mass: one gets a
+      0/1 indicator column of its own (``name__is_0``), two to ten get a one-hot
+      block (``name__is_35``, ..., ``name__is_other``), so that each is generated as
+      often as it occurs.
+    - ``"boolean"`` and ``"categorical"``: one-hot. A numeric column of a DataFrame
+      with at most 20 distinct values, each held by 5 rows or more on average (years
+      of schooling, a rate reported in a few steps), is a discrete quantity and
+      categorical too: its values come back in its own dtype, never a value between
+      them.
     - ``"datetime"``: datetime64 of any unit (with or without a time zone),
       timedelta64, ``datetime.date`` objects, and strings that all read as ISO 8601
       dates; one continuous value in the column's own resolution (days for dates),
@@ -608,8 +670,8 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
       distinct values: one-hot over at most 50 columns (the 49 most frequent values
       seen at least ``privacy_floor`` times, and one group for the rest).
 
-    Inference of identifiers and dates needs a DataFrame (named columns); the columns
-    of a bare array are continuous, integer or categorical. After fit,
+    Inference of identifiers, dates and discrete quantities needs a DataFrame (named
+    columns); the columns of a bare array are continuous, integer or categorical. After fit,
     :attr:`column_roles_` and :meth:`describe` say what was decided and why; one
     warning names the columns that became identifiers or high-cardinality, with the
     override.
@@ -868,7 +930,10 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         pass, over the identifier columns only).
         """
         sample, _ = scan.sample()
-        self._fit_codecs(self._check_input(sample, reset=True))
+        # a numeric column is discrete (categorical) only if the whole stream has few
+        # values, not only the sample
+        discrete = [not stat.many for stat in scan.stats]
+        self._fit_codecs(self._check_input(sample, reset=True), discrete)
         names = self._column_names(self.n_features_in_)
         identifiers = {}
         for j, codec in enumerate(self._codecs):
@@ -876,7 +941,7 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             if stat.n_missing:
                 self._check_missing_policy(True, name)
             if isinstance(codec, _CategoricalCodec):
-                if not stat.counted:
+                if not (stat.counted or stat.few):
                     continue
                 if stat.truncated and self.column_roles_[name] != HIGH_CARDINALITY_ROLE:
                     raise ValueError(
@@ -917,8 +982,10 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
                 self._codecs[j].finish_stream(parts, scan.n_rows, scan.stats[j].n_missing)
         return self._finish_fit()
 
-    def _fit_codecs(self, X):
-        """Infer every column's role and fit its codec on the validated table ``X``."""
+    def _fit_codecs(self, X, discrete=None):
+        """Infer every column's role and fit its codec on the validated table ``X``
+        (``discrete[j]`` False: column ``j`` is not a discrete quantity, whatever ``X``
+        holds; a streamed table's sample may miss its rarer values)."""
         n_features = X.shape[1]
         cat_mask = self._resolve_categorical(X)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -937,7 +1004,11 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
                 if cat_mask[j]:
                     _check_scalars(raw, names[j])
                 role, reason = infer_role(
-                    _as_series(raw), names[j], is_frame=self._is_frame, categorical=cat_mask[j]
+                    _as_series(raw),
+                    names[j],
+                    is_frame=self._is_frame,
+                    categorical=cat_mask[j],
+                    discrete=True if discrete is None else discrete[j],
                 )
             if j in overrides:
                 _check_override(role, raw, names[j])
@@ -1633,6 +1704,8 @@ def _codec_detail(codec) -> str:
     text = f"{text}, range [{codec.min_:.6g}, {codec.max_:.6g}]"
     if getattr(codec, "spike_", None) is not None:
         text += f", point mass at {codec.spike_:g}"
+    elif getattr(codec, "spikes_", None) is not None:
+        text += ", point masses at " + ", ".join(f"{v:g}" for v in codec.spikes_)
     return text
 
 

@@ -89,7 +89,7 @@ def test_roles_are_inferred_reported_and_warned():
         "session": "datetime",
         "income": "integer",
         "score": "continuous",
-        "visits": "continuous",
+        "visits": "categorical",  # a Poisson count: a discrete quantity
         "plan": "categorical",
         "city": "high_cardinality",
         "comment": "high_cardinality",
@@ -124,6 +124,40 @@ def test_integer_quantities_stay_quantities():
     )
     enc = TabularEncoder().fit(df)
     assert set(enc.column_roles_.values()) == {"integer"}
+
+
+def test_numbers_with_few_distinct_values_are_discrete():
+    rng = np.random.RandomState(0)
+    n = 1_000
+    rates = np.array([1.8, 2.0, 3.1, 3.2, 3.6, 3.9, 4.3, 5.3, 8.9, 10.6])
+    df = pd.DataFrame(
+        {
+            "rate": rng.choice(rates, n),  # floats with 10 values: a regional rate
+            "school": rng.randint(3, 17, n),  # 14 integers
+            "twenty_one": rng.randint(0, 21, n).astype(float),  # one value too many
+            "sparse": np.r_[rng.randint(0, 10, 40), rng.normal(size=n - 40)],
+        }
+    )
+    few_rows = df.iloc[:40]  # 10 values in 40 rows: under 5 rows per value
+    enc = TabularEncoder().fit(df)
+    assert enc.column_roles_ == {
+        "rate": "categorical",
+        "school": "categorical",
+        "twenty_one": "continuous",
+        "sparse": "continuous",
+    }
+    assert "a discrete quantity" in enc.describe().set_index("column").loc["rate", "reason"]
+    assert TabularEncoder().fit(few_rows[["rate"]]).column_roles_ == {"rate": "continuous"}
+    # arrays and the metrics keep numbers numbers; an override wins
+    assert TabularEncoder().fit(df[["rate"]].to_numpy()).column_roles_ == {"x0": "continuous"}
+    enc_int = TabularEncoder(column_roles={"school": "integer"}).fit(df)
+    assert enc_int.column_roles_["school"] == "integer"
+    # generated rows hold observed values only, in the column's own dtype
+    vae = VAETransformer(n_components=2, hidden_layer_sizes=(16,), max_epochs=3, random_state=0)
+    rows = vae.fit(df[["rate", "school"]]).sample(500, random_state=0)
+    assert set(rows["rate"]) <= set(rates)
+    assert rows["school"].dtype == df["school"].dtype
+    assert set(rows["school"]) <= set(df["school"])
 
 
 def test_arrays_get_no_identifier_or_date_inference():
@@ -712,7 +746,39 @@ def test_a_point_mass_gets_an_indicator_and_keeps_its_share():
     Z_new[:, 0] = rng.normal(scale=2.0, size=len(Z))
     sampled = enc.decode_rows(Z_new, random_state=0)["spent"]
     assert abs(float((sampled == 0).mean()) - 0.3) < 0.03
-    # no point mass: a column without a frequent value, and an integer column
+    # no point mass: a column without a frequent value, and a discrete integer column
     for column in (rng.normal(size=500), rng.poisson(2, 500).astype(np.int64)):
         names = TabularEncoder().fit(pd.DataFrame({"c": column})).get_feature_names_out()
         assert not any("__is_" in n for n in names)
+
+
+def test_several_point_masses_get_a_category_each_and_keep_their_shares():
+    """An allowance of a few standard amounts (80% of the rows) and a spread of other
+    amounts: each standard amount is a category of its own, the others continuous."""
+    rng = np.random.RandomState(0)
+    n = 4_000
+    standard = np.array([35, 45, 60, 75, 90])
+    shares = np.array([0.27, 0.19, 0.18, 0.12, 0.04])
+    pick = rng.choice(6, n, p=[*shares, 1 - shares.sum()])
+    spread = rng.randint(30, 180, n)
+    x = np.where(pick < 5, standard[np.minimum(pick, 4)], spread)
+    df = pd.DataFrame({"expenses": x})
+    enc = TabularEncoder(random_state=0).fit(df)
+    assert enc.column_roles_ == {"expenses": "integer"}
+    names = enc.get_feature_names_out().tolist()
+    assert names == ["expenses", *(f"expenses__is_{v}" for v in standard), "expenses__is_other"]
+    assert "point masses at 35, 45, 60, 75, 90" in enc.describe()["detail"].iloc[0]
+    Z = enc.transform(df)
+    np.testing.assert_array_equal(Z[:, 1:].sum(axis=1), 1.0)  # one category per row
+    np.testing.assert_array_equal(enc.inverse_transform(Z)["expenses"], x)  # a round trip
+    # sampling: the category probabilities give each amount's share
+    Z_new = Z.copy()
+    Z_new[:, 1:] = [*shares, 1 - shares.sum()]
+    Z_new[:, 0] = rng.normal(scale=2.0, size=n)
+    sampled = enc.decode_rows(Z_new, random_state=0)["expenses"].to_numpy()
+    for value, share in zip(standard, shares):
+        assert abs(float((sampled == value).mean()) - share) < 0.03
+    assert sampled.dtype == x.dtype
+    # a column whose values are all about as frequent has none
+    flat = TabularEncoder().fit(pd.DataFrame({"c": rng.randint(0, 200, n)}))
+    assert flat.get_feature_names_out().tolist() == ["c"]

@@ -127,6 +127,23 @@ def test_streamed_encoder_statistics_equal_in_memory(
     assert (back.dtypes == table.dtypes).all()
 
 
+def test_streamed_discrete_columns_are_decided_on_the_whole_stream(tmp_path, monkeypatch):
+    """A numeric column is discrete (categorical, exact counts) only if the whole
+    stream has few values: rare values missed by the sample keep it a number."""
+    monkeypatch.setattr(_streaming, "SAMPLE_ROWS", 50)
+    rng = np.random.RandomState(0)
+    k = rng.randint(0, 4, 2000)
+    k[rng.choice(2000, 30, replace=False)] = np.arange(100, 130)  # 30 values once each
+    frame = pd.DataFrame({"few": rng.randint(0, 6, 2000), "k": k})
+    frame.to_parquet(tmp_path / "t.parquet", row_group_size=100)
+    memory = TabularEncoder().fit(frame)
+    streamed = TabularEncoder().fit(tmp_path / "t.parquet")
+    sampled = TabularEncoder().fit(frame.sample(50, random_state=0))
+    assert sampled.column_roles_["k"] == "categorical"  # what the sample alone says
+    assert streamed.column_roles_ == memory.column_roles_ == {"few": "categorical", "k": "integer"}
+    _assert_same(_codec_stats(streamed), _codec_stats(memory))
+
+
 def test_streamed_missing_values_outside_the_sample_are_seen(tmp_path, monkeypatch):
     """A column whose only missing value is not in the sample still gets its indicator."""
     monkeypatch.setattr(_streaming, "SAMPLE_ROWS", 50)

@@ -177,7 +177,13 @@ def _bin_edges(x: np.ndarray, n_bins: int) -> np.ndarray:
     observed = x[~np.isnan(x)]
     if not observed.size:
         return np.zeros(n_bins + 1)
-    return np.histogram_bin_edges(observed, bins=n_bins)
+    low, high = float(observed.min()), float(observed.max())
+    edges = np.linspace(low, high, n_bins + 1)
+    if not np.all(np.diff(edges) > 0):
+        # a range too narrow for n_bins distinct floats (subnormal spreads): one bin
+        # holds everything, as for a constant column
+        return np.full(n_bins + 1, low)
+    return edges
 
 
 def _bin_codes(x: np.ndarray, edges: np.ndarray) -> np.ndarray:
