@@ -464,7 +464,6 @@ def _ablation_table(data: dict, options: dict) -> list[str]:
         "column shapes ↑",
         "pair trends ↑",
         "detection AUC (0.5 ideal)",
-        "boosted detection AUC, held-out rows (0.5 ideal)",
         "ML efficacy ↑",
         "fit s",
     ]
