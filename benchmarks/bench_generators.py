@@ -53,7 +53,7 @@ from _common import (
     versions,
     write_results,
 )
-from _datasets import GENERATOR_TABLES, QUICK_TABLE, holdout_split
+from _datasets import GENERATOR_TABLES, QUICK_TABLE, TUNING_TABLES, holdout_split
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
@@ -65,9 +65,10 @@ TABLES = GENERATOR_TABLES
 #: the baseline of independent marginals (see ``_marginals``)
 BASELINE = "marginals"
 TUNING_NOTE = (
-    "Reported tables: diamonds (20k), mlc_churn, CreditCard, attrition. The encoder's "
-    "rules (discrete quantities, point masses) and defaults were chosen on other tables "
-    "(AER HMDA, Ecdat Males, modeldata credit_data), which this benchmark does not report."
+    f"Reported tables: {', '.join(TABLES)}. The encoder's rules (discrete quantities, "
+    "point masses) and defaults were chosen on other tables ("
+    + ", ".join(f"{p} {i}" for p, i in TUNING_TABLES.values())
+    + "), which this benchmark does not report."
 )
 
 

@@ -209,6 +209,11 @@ class _ContinuousCodec:
             w += self.n_modes
         return w + self._n_spike_columns + int(self.has_missing)
 
+    @property
+    def _spike_start(self) -> int:
+        """Position of the point-mass block in the codec's columns."""
+        return self.width - self._n_spike_columns - int(self.has_missing)
+
     def blocks(self, column, start):
         out = [ColumnBlock(CONTINUOUS, column, self.name, start, start + 1)]
         pos = start + 1
@@ -256,13 +261,12 @@ class _ContinuousCodec:
             onehot = out[:, 1 : 1 + self.n_modes]
             onehot[np.arange(len(filled)), mode] = 1.0
         if self._has_spike:
-            out[:, self.width - 1 - int(self.has_missing)] = (values == self.spike_) & ~mask
+            out[:, self._spike_start] = (values == self.spike_) & ~mask
         elif self._n_spike_columns:
-            k = len(self.spikes_)
-            start = self.width - self._n_spike_columns - int(self.has_missing)
-            at = np.searchsorted(self.spikes_, filled)
-            hit = (at < k) & (self.spikes_[np.minimum(at, k - 1)] == filled) & ~mask
-            out[np.arange(len(filled)), start + np.where(hit, at, k)] = 1.0
+            # the point's category, or the last one ("other") for every other value
+            hit = np.isin(filled, self.spikes_) & ~mask
+            point = np.where(hit, np.searchsorted(self.spikes_, filled), len(self.spikes_))
+            out[np.arange(len(filled)), self._spike_start + point] = 1.0
         if self.has_missing:
             out[:, -1] = mask
 
@@ -301,11 +305,11 @@ class _ContinuousCodec:
                 x = np.round(x, self.decimals_)
         if self._has_spike:
             # the point mass: rows the indicator says are the spike value get it
-            p = block[:, self.width - 1 - int(self.has_missing)]
+            p = block[:, self._spike_start]
             spike = rng.random_sample(len(p)) < p if rng is not None else p > 0.5
             x[spike] = self.spike_
         elif self._n_spike_columns:
-            start = self.width - self._n_spike_columns - int(self.has_missing)
+            start = self._spike_start
             point = draw_categories(block[:, start : start + self._n_spike_columns], rng)
             on = point < len(self.spikes_)
             x[on] = self.spikes_[point[on]]
