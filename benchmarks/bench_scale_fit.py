@@ -75,6 +75,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import warnings
 from pathlib import Path
 
@@ -235,75 +236,84 @@ def _cpu_ticks():
 
 def run_fit_job(spec: dict) -> dict:
     """One fit in this fresh process (every rank of a data-parallel run): warm up,
-    then fit ``spec["path"]`` in memory or streamed and measure."""
+    then fit ``spec["path"]`` in memory or streamed and measure. A data-parallel rank
+    joins its group as the command line does (``process_group_from_environment``:
+    gloo from the launcher's environment, the loopback interface named where the
+    host name does not resolve)."""
+    import contextlib
+
     import torch
 
     torch.set_num_threads(int(spec["threads"]))
     distributed = bool(spec.get("distributed"))
-    rank, world_size = 0, 1
-    if distributed:
-        import torch.distributed as dist
+    with contextlib.ExitStack() as stack:
+        rank, world_size = 0, 1
+        if distributed:
+            from sklearn_ganae._distributed import process_group_from_environment
 
-        dist.init_process_group("gloo")  # from the launcher's environment
-        rank, world_size = dist.get_rank(), dist.get_world_size()
-    try:
-        import pandas as pd
-        import pyarrow.parquet as pq
+            group = stack.enter_context(process_group_from_environment())
+            if group is None:
+                raise RuntimeError(
+                    "a data-parallel job started without a launcher's environment "
+                    f"(WORLD_SIZE={os.environ.get('WORLD_SIZE')!r})"
+                )
+            rank, world_size = group.rank, group.world_size
+        return _fit_and_measure(spec, distributed, rank, world_size)
 
-        path = spec["path"]
-        warm = pq.ParquetFile(path).read_row_group(0).slice(0, WARMUP_ROWS).to_pandas()
+
+def _fit_and_measure(spec: dict, distributed: bool, rank: int, world_size: int) -> dict:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    path = spec["path"]
+    warm = pq.ParquetFile(path).read_row_group(0).slice(0, WARMUP_ROWS).to_pandas()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _make_model(spec["model"]).fit(warm)  # first-fit costs (lazy imports), not timed
+    del warm
+    before_peak, before_now = peak_rss_mb(), current_rss_mb()
+
+    def measure():
+        start = time.perf_counter()
+        read_s = None
+        if spec["mode"] == "in-memory":
+            X = pd.read_parquet(path)
+            read_s = time.perf_counter() - start
+        else:
+            X = path
+        model = _make_model(spec["model"], spec.get("batch_size"))
+        fit_start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _make_model(spec["model"]).fit(warm)  # first-fit costs (lazy imports), not timed
-        del warm
-        before_peak, before_now = peak_rss_mb(), current_rss_mb()
+            model.fit(X)
+        end = time.perf_counter()
+        return {
+            "read_s": read_s,
+            "fit_s": end - fit_start,
+            "total_s": end - start,
+            "epoch_s": float(model.history_[-1, "dur"]),
+            "batch_size_used": getattr(model.net_, "batch_size", None),
+        }
 
-        def measure():
-            start = time.perf_counter()
-            read_s = None
-            if spec["mode"] == "in-memory":
-                X = pd.read_parquet(path)
-                read_s = time.perf_counter() - start
-            else:
-                X = path
-            model = _make_model(spec["model"], spec.get("batch_size"))
-            fit_start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(X)
-            end = time.perf_counter()
-            return {
-                "read_s": read_s,
-                "fit_s": end - fit_start,
-                "total_s": end - start,
-                "epoch_s": float(model.history_[-1, "dur"]),
-                "batch_size_used": getattr(model.net_, "batch_size", None),
-            }
+    if distributed:
+        out = _measure_distributed(measure)
+    else:
+        retries = 0 if spec["quick"] or spec["rows"] >= NO_RETRY_ROWS else 1
+        out = timed_when_quiet(measure, retries=retries, log=lambda m: print(m, file=sys.stderr))
+    out.update(
+        rows=spec["rows"],
+        rows_per_s=spec["rows"] / out["epoch_s"],
+        peak_rss_mb=peak_rss_mb(),
+        rss_before_mb=before_now,
+        peak_before_mb=before_peak,
+        rank=rank,
+        world_size=world_size,
+    )
+    if distributed:
+        from sklearn_ganae._distributed import gather_objects
 
-        if distributed:
-            out = _measure_distributed(measure)
-        else:
-            retries = 0 if spec["quick"] or spec["rows"] >= NO_RETRY_ROWS else 1
-            out = timed_when_quiet(
-                measure, retries=retries, log=lambda m: print(m, file=sys.stderr)
-            )
-        out.update(
-            rows=spec["rows"],
-            rows_per_s=spec["rows"] / out["epoch_s"],
-            peak_rss_mb=peak_rss_mb(),
-            rss_before_mb=before_now,
-            peak_before_mb=before_peak,
-            rank=rank,
-            world_size=world_size,
-        )
-        if distributed:
-            from sklearn_ganae._distributed import gather_objects
-
-            out["peak_rss_mb_ranks"] = gather_objects(out["peak_rss_mb"])
-        return out
-    finally:
-        if distributed:
-            dist.destroy_process_group()
+        out["peak_rss_mb_ranks"] = gather_objects(out["peak_rss_mb"])
+    return out
 
 
 def _measure_distributed(measure) -> dict:
@@ -435,27 +445,44 @@ def _run_job(spec: dict, quick: bool, launcher: list[str] | None = None) -> dict
         proc.wait()
         raise
     result = Path(spec["result"].replace("{rank}", "0"))
+    pattern = Path(spec["result"])
     if proc.returncode != 0 or not result.is_file():
-        out = {"error": f"exited with status {proc.returncode}:\n{(stdout + stderr)[-3000:]}"}
+        tracebacks = "".join(
+            f"--- {p.name}:\n{p.read_text(encoding='utf-8')}"
+            for p in sorted(pattern.parent.glob(pattern.name.replace("{rank}", "*") + ".error"))
+        )
+        out = {
+            "error": f"exited with status {proc.returncode}:\n{tracebacks}"
+            f"--- the output's last lines:\n{(stdout + stderr)[-3000:]}"
+        }
     else:
         out = json.loads(result.read_text(encoding="utf-8"))
         out["job_wall_s"] = time.perf_counter() - start  # start-up and warm-up included
-    pattern = Path(spec["result"])
-    for leftover in pattern.parent.glob(pattern.name.replace("{rank}", "*")):
-        leftover.unlink()  # every rank's result, read or not
+    for leftover in pattern.parent.glob(pattern.name.replace("{rank}", "*") + "*"):
+        leftover.unlink()  # every rank's result and error file, read or not
     return out
 
 
 def _job_main(raw: str) -> int:
     spec = json.loads(raw)
-    if spec["kind"] == "quality":
-        out = run_quality_job(spec)
-        rank = 0
-    else:
-        out = run_fit_job(spec)
-        rank = out["rank"]
+    rank = os.environ.get("RANK", "0")  # a launcher's rank, for the error file's name
+    try:
+        if spec["kind"] == "quality":
+            out = run_quality_job(spec)
+            rank = 0
+        else:
+            out = run_fit_job(spec)
+            rank = out["rank"]
+    except BaseException:
+        # the parent shows this, whatever the launcher prints after it
+        _error_file(spec, rank).write_text(traceback.format_exc(), encoding="utf-8")
+        raise
     Path(spec["result"].replace("{rank}", str(rank))).write_text(json.dumps(out), encoding="utf-8")
     return 0
+
+
+def _error_file(spec: dict, rank) -> Path:
+    return Path(spec["result"].replace("{rank}", f"{rank}") + ".error")
 
 
 # --- the parts ---------------------------------------------------------------------------
@@ -464,7 +491,21 @@ def _log(message: str) -> None:
 
 
 def _fmt_error(out: dict) -> str:
-    return out["error"].strip().splitlines()[-1][:200] if out.get("error") else ""
+    """The error's most telling line: a traceback's last, else the output's last."""
+    if not out.get("error"):
+        return ""
+    text = out["error"].strip()
+    if "\n--- the output's last lines:" in text:
+        head = text.split("\n--- the output's last lines:")[0].strip().splitlines()
+        if len(head) > 1:
+            return head[-1][:200]
+    return text.splitlines()[-1][:200]
+
+
+def _log_failure(out: dict) -> None:
+    """The failure's line, then its whole text (tracebacks and the output's end)."""
+    _log(f"  FAILED: {_fmt_error(out)}")
+    _log("\n".join("    " + line for line in out["error"].strip().splitlines()))
 
 
 def _table_file(tmp: Path, files: dict, table: str, n: int, row_group: int):
@@ -516,7 +557,7 @@ def part_rows(tmp: Path, settings: dict, files: dict) -> list[dict]:
                 )
                 rows.append(out)
                 if out.get("error"):
-                    _log(f"  FAILED: {_fmt_error(out)}")
+                    _log_failure(out)
                 else:
                     _log(
                         f"  epoch {out['epoch_s']:.2f} s ({out['rows_per_s']:,.0f} rows/s), "
@@ -613,7 +654,7 @@ def part_processes(tmp: Path, settings: dict, files: dict, part1: list[dict]) ->
         )
         rows.append(out)
         if out.get("error"):
-            _log(f"  FAILED: {_fmt_error(out)}")
+            _log_failure(out)
         else:
             _log(f"  epoch {out['epoch_s']:.2f} s, whole launch {wall:.1f} s")
     base = rows[0]
@@ -677,7 +718,7 @@ def part_quality(tmp: Path, settings: dict) -> list[dict]:
     }
     out = _run_job(spec, settings["quick"])
     if out.get("error"):
-        _log(f"  FAILED: {_fmt_error(out)}")
+        _log_failure(out)
         return [{"variant": "all", "error": out["error"]}]
     rows = out["rows"]
     for r in rows:

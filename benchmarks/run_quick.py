@@ -38,7 +38,7 @@ RESULTS = BENCHMARKS / "results"
 DEFAULT_TIMEOUT_S = 300
 DEFAULT_TOTAL_TIMEOUT_S = 1200
 TAIL_CHARS = 6_000
-MARKED_LINES = 40
+MARKED_LINES = 120
 _MARKS = re.compile(r"FAILED|Traceback|Error|error:|exited with status")
 
 # runs one script's main(argv) in this fresh process, the benchmarks folder on the
@@ -47,6 +47,24 @@ _LAUNCH = (
     "import sys; sys.path.insert(0, {folder!r}); import {module} as m; "
     "raise SystemExit(m.main({argv!r}))"
 )
+
+
+def _failure_lines(lines: list[str]) -> list[str]:
+    """The lines that name a failure, and every traceback whole: from its
+    ``Traceback`` line to its exception's line (the first less indented one)."""
+    out, inside, indent = [], False, 0
+    for line in lines:
+        depth = len(line) - len(line.lstrip())
+        if "Traceback (most recent call last)" in line:
+            inside, indent = True, depth
+            out.append(line)
+        elif inside:
+            out.append(line)
+            if line.strip() and depth <= indent:
+                inside = False  # the exception's own line ends the traceback
+        elif _MARKS.search(line):
+            out.append(line)
+    return out
 
 
 def scripts() -> list[str]:
@@ -221,7 +239,7 @@ def main(argv=None) -> int:
             print(text[-TAIL_CHARS:], flush=True)
             # the lines that say what went wrong, again last: a tail that ends in a
             # long report may not reach them
-            marked = [line for line in text.splitlines() if _MARKS.search(line)]
+            marked = _failure_lines(text.splitlines())
             if marked:
                 print(f"----- {o['script']}: lines that name a failure -----")
                 print("\n".join(marked[-MARKED_LINES:]), flush=True)
