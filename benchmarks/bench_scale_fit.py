@@ -425,6 +425,9 @@ def _run_job(spec: dict, quick: bool, launcher: list[str] | None = None) -> dict
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     if launcher:
         env.setdefault("OMP_NUM_THREADS", "1")  # torchrun warns when it sets it itself
+        env.setdefault("MKL_NUM_THREADS", "1")
+        for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+            env.pop(name, None)  # the launcher's own, never a caller's
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd,
