@@ -94,6 +94,7 @@ from sklearn_ganae._distributed import (
 from sklearn_ganae._layout import TabularLayout
 from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae._streaming import StreamedRows, scan_table
+from sklearn_ganae._threads import adapt, torch_threads
 from sklearn_ganae._training import (
     PRECISIONS,
     EarlyStopping,
@@ -160,11 +161,14 @@ def fit_transaction(estimator):
 
 
 def atomic_fit(method):
-    """Decorate a fitting method so that it runs in a :func:`fit_transaction`."""
+    """Decorate a fitting method so that it runs in a :func:`fit_transaction`, with
+    torch's threads set by the estimator's ``n_jobs``
+    (:func:`~sklearn_ganae._threads.torch_threads`)."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        with fit_transaction(self):
+        n_jobs = self._fit_n_jobs() if hasattr(self, "_fit_n_jobs") else None
+        with fit_transaction(self), torch_threads(n_jobs):
             return method(self, *args, **kwargs)
 
     return wrapper
@@ -299,13 +303,35 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "checkpoint_dir": [str, os.PathLike, None],
         "checkpoint_interval": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
     }
+    # estimators pickled before the parameter existed follow the load
+    n_jobs = None
+
+    @property
+    def _thread_invariant(self) -> bool:
+        """Whether training gives the same weights whatever torch's thread count:
+        measured so without batch normalisation, whose CPU kernel sums in an order
+        that depends on it."""
+        return not getattr(self, "batch_norm", False)
 
     _net_class = TabularNet
     # TabularEncoder parameters when ``encoder=None``
     _default_encoder_params: dict = {}
     # labels and history keys of the latest figures on the progress bar
     _progress_keys: dict = {"train_loss": "train_loss", "valid_loss": "valid_loss"}
+
+    def _fit_n_jobs(self):
+        """``n_jobs`` for ``fit``: a seeded fit of a model whose training depends on
+        the thread count keeps the caller's count, so that it stays reproducible
+        (``n_jobs=None`` would follow the load)."""
+        if (
+            self.n_jobs is None
+            and not self._thread_invariant
+            and isinstance(self.random_state, numbers.Integral)
+        ):
+            return torch.get_num_threads()
+        return self.n_jobs
 
     def _encoder_or_default(self, clone_it: bool):
         if self.encoder is None:
@@ -794,14 +820,17 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
 
     @torch.no_grad()
     def _apply_batches(self, fn, Z, batch_size=4096):
-        """``fn`` over row batches of ``Z`` in eval mode; a float32 NumPy array back."""
+        """``fn`` over row batches of ``Z`` in eval mode; a float32 NumPy array back
+        (torch's threads set by ``n_jobs``, read again every batch)."""
         module = self._module()
         module.eval()
         device = self.net_.device
         out = []
-        for start in range(0, len(Z), batch_size):
-            chunk = torch.as_tensor(Z[start : start + batch_size], device=device)
-            out.append(fn(chunk).float().cpu().numpy())
+        with torch_threads(self.n_jobs):
+            for start in range(0, len(Z), batch_size):
+                adapt()
+                chunk = torch.as_tensor(Z[start : start + batch_size], device=device)
+                out.append(fn(chunk).float().cpu().numpy())
         return np.concatenate(out, axis=0)
 
     def __sklearn_tags__(self):

@@ -54,6 +54,7 @@ from sklearn_ganae._resampling import (
     label_codes,
     oversampling_counts,
 )
+from sklearn_ganae._threads import torch_threads
 
 #: rows generated per draw: memory stays bounded for any ``n_samples``, and the rows
 #: of a call do not depend on the batches they are handed out in
@@ -443,11 +444,14 @@ class GeneratorMixin:
         try:
             for first in range(0, plan.n, SAMPLE_BATCH):
                 n = min(SAMPLE_BATCH, plan.n - first)
-                codes = plan.codes(first, n, rng)
-                values = self._sample_encoded(n, codes, rng, plan.target)
-                rows = self.encoder_.decode_rows(
-                    values, random_state=rng, identifiers=plan.identifiers
-                )
+                # torch's threads for this batch only (set by n_jobs, from the load):
+                # the caller's own count holds while an iteration is paused
+                with torch_threads(getattr(self, "n_jobs", None)):
+                    codes = plan.codes(first, n, rng)
+                    values = self._sample_encoded(n, codes, rng, plan.target)
+                    rows = self.encoder_.decode_rows(
+                        values, random_state=rng, identifiers=plan.identifiers
+                    )
                 bar.update(n)
                 while len(rows):
                     take = min(batch_size - held, len(rows))

@@ -78,6 +78,7 @@ from skorch.utils import TeeGenerator
 
 from sklearn_ganae._distributed import DistributedMixin
 from sklearn_ganae._streaming import StreamedRows, n_stream_batches, stream_batches
+from sklearn_ganae._threads import adapt
 
 _WRAPPERS = (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel)
 
@@ -595,6 +596,8 @@ class TabularNet(DistributedMixin, NeuralNet):
         """
         if iterator is None:
             return
+        if training:
+            adapt()  # torch's threads for this epoch, from the machine's load
         self._set_training(training)
         history = self.history
         values = BatchValues(list.__getitem__(history, -1)["batches"])

@@ -81,6 +81,15 @@ class AutoencoderTransformer(BaseTabularTransformer):
         gradients and optimizer state stay float32 (bfloat16 needs no gradient
         scaling). :meth:`transform`, :meth:`inverse_transform` and
         :meth:`score_samples` compute in float32 either way.
+    n_jobs : int or None, default=None
+        Torch's intra-op threads during :meth:`fit`, :meth:`transform`,
+        :meth:`inverse_transform` and :meth:`score_samples`. ``None`` follows the
+        machine's load: the CPUs that other processes leave free, read again every
+        epoch and batch, at least 1 and at most the caller's
+        ``torch.get_num_threads()`` (on a busy machine a small network is several
+        times slower on threads that compete with another process). An int fixes
+        the count; -1 means every CPU, -2 all but one. Set only during the call: the
+        caller's thread count is restored afterwards (see the user guide, "Threads").
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch order and the encoder's subsampling.
         With an int, fitting twice on the CPU gives bit-identical transforms; the
@@ -196,6 +205,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
         n_iter_no_change=10,
         device="cpu",
         precision="float32",
+        n_jobs=None,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -219,6 +229,7 @@ class AutoencoderTransformer(BaseTabularTransformer):
         self.n_iter_no_change = n_iter_no_change
         self.device = device
         self.precision = precision
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start

@@ -148,6 +148,12 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         ``torch.autocast`` to bfloat16, with float32 losses, weights and optimizer
         state (see :class:`AutoencoderTransformer`). :meth:`transform`,
         :meth:`sample` and :meth:`score_samples` compute in float32 either way.
+    n_jobs : int or None, default=None
+        Torch's intra-op threads during :meth:`fit`, :meth:`transform`, :meth:`sample` and
+        :meth:`score_samples`: ``None`` follows the machine's
+        load (the CPUs other processes leave free, at most the caller's
+        ``torch.get_num_threads()``), an int fixes the count, -1 means every CPU; set
+        only during the call (see :class:`AutoencoderTransformer`).
     random_state : int, RandomState instance or None, default=None
         Seeds training, and the model's sampling stream: the seed of the successive
         :meth:`sample` calls that get no ``random_state`` (see Notes).
@@ -274,6 +280,7 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         n_iter_no_change=10,
         device="cpu",
         precision="float32",
+        n_jobs=None,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -300,6 +307,7 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         self.n_iter_no_change = n_iter_no_change
         self.device = device
         self.precision = precision
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start

@@ -160,6 +160,11 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         state; WGAN-GP's gradient penalty is computed in float32 (see
         :class:`AutoencoderTransformer`). :meth:`sample` and the detection checks
         of early stopping compute in float32 either way.
+    n_jobs : int or None, default=None
+        Torch's intra-op threads during :meth:`fit` and :meth:`sample`: ``None``
+        follows the machine's load (the CPUs other processes leave free, at most the
+        caller's ``torch.get_num_threads()``), an int fixes the count, -1 means every
+        CPU; set only during the call (see :class:`AutoencoderTransformer`).
     random_state : int, RandomState instance or None, default=None
         Seeds training, and the model's sampling stream: the seed of the successive
         :meth:`sample` calls that get no ``random_state`` (see Notes).
@@ -249,6 +254,9 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     ((5, 7), True)
     """
 
+    # the generator's batch normalisation: training depends on torch's thread count
+    _thread_invariant = False
+
     _parameter_constraints: dict = {
         **BaseTabularNN._parameter_constraints,
         "noise_dim": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -302,6 +310,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         validation_interval=10,
         device="cpu",
         precision="float32",
+        n_jobs=None,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -336,6 +345,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         self.validation_interval = validation_interval
         self.device = device
         self.precision = precision
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
