@@ -1118,3 +1118,25 @@ def test_decoding_arbitrary_outputs_keeps_the_schema():
     empty = enc.inverse_transform(np.zeros((0, enc.n_features_out_)))
     assert empty.shape == (0, df.shape[1])
     assert (empty.dtypes == df.dtypes).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False), min_size=2, max_size=400
+    ),
+    decimals=st.sampled_from([None, 0, 1]),
+    scores=st.lists(st.floats(-12, 12, allow_nan=False), min_size=1, max_size=200),
+)
+def test_quantile_inverse_equals_scikit_learns(values, decimals, scores):
+    from sklearn.preprocessing import QuantileTransformer
+
+    from sklearn_ganae.tabular import _quantile_inverse
+
+    data = np.asarray(values) if decimals is None else np.round(values, decimals)
+    qt = QuantileTransformer(
+        n_quantiles=min(1000, len(data)), output_distribution="normal", random_state=0
+    ).fit(data.reshape(-1, 1))
+    v = np.concatenate([scores, qt.transform(data.reshape(-1, 1)).ravel(), [0.0, -5.2, 5.2]])
+    expected = qt.inverse_transform(v.reshape(-1, 1)).ravel()
+    np.testing.assert_array_equal(_quantile_inverse(qt, v), expected)
