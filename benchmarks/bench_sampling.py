@@ -120,7 +120,9 @@ def main(argv=None) -> int:
         print(
             f"{name}: "
             + ", ".join(
-                f"{k} {v['rows_per_s']:,.0f} rows/s" for k, v in row.items() if isinstance(v, dict)
+                f"{k} {v['rows_per_s']:,.0f} rows/s"
+                for k, v in row.items()
+                if isinstance(v, dict) and "rows_per_s" in v
             ),
             flush=True,
         )

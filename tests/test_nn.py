@@ -116,6 +116,21 @@ def test_activate_softmax_sigmoid_passthrough(fitted):
     assert torch.equal(logits, _random_logits(64, enc.n_features_out_))
 
 
+def test_activate_is_stable_for_groups_far_apart(fitted):
+    # each group is normalised by its own maximum: one group's huge logits neither
+    # overflow nor push another group's probabilities to 0/0
+    enc, _ = fitted
+    layout = enc.layout_
+    index = LayoutIndex(layout)
+    logits = _random_logits(32, enc.n_features_out_)
+    for k, b in enumerate(layout.blocks(CATEGORICAL)):
+        logits[:, b.slice] += 200.0 if k % 2 else -200.0
+    out = index.activate(logits)
+    assert torch.isfinite(out).all()
+    for b in layout.blocks(CATEGORICAL):
+        assert torch.allclose(out[:, b.slice], torch.softmax(logits[:, b.slice], dim=1), atol=1e-6)
+
+
 def test_activate_gumbel(fitted):
     enc, _ = fitted
     layout = enc.layout_

@@ -81,10 +81,19 @@ class LayoutIndex(nn.Module):
         if self.missing.numel():
             out[:, self.missing] = torch.sigmoid(logits[:, self.missing])
         if self.n_categorical:
-            scores = self.padded(logits, float("-inf"))
             if tau is None:
-                probs = torch.softmax(scores, dim=-1)
+                # every group's softmax at once, dense: exp of the logits less their
+                # group's maximum, over the group's sum (two small matmuls with the
+                # 0/1 membership); torch.softmax over a padded view of short groups
+                # is several times slower on the CPU
+                member = self.cat_member.to(logits.dtype)
+                shift = self.padded(logits, float("-inf")).amax(dim=-1) @ member.T
+                e = torch.exp(torch.where(self.cat_mask, logits - shift, float("-inf")))
+                total = (e @ member) @ member.T
+                probs = e / total.clamp_min(torch.finfo(logits.dtype).tiny)
+                out = torch.where(self.cat_mask, probs, out)
             else:
+                scores = self.padded(logits, float("-inf"))
                 probs = nn.functional.gumbel_softmax(scores, tau=tau, hard=hard, dim=-1)
-            out[:, self.cat_flat] = probs[:, self.cat_valid]
+                out[:, self.cat_flat] = probs[:, self.cat_valid]
         return out
