@@ -299,6 +299,11 @@ def _prepare_synthesize(args: argparse.Namespace, progress: _Progress):
         raise CLIError(f"--rows must be at least 1, got {args.rows}.")
     if args.epochs < 1:
         raise CLIError(f"--epochs must be at least 1, got {args.epochs}.")
+    if args.threads is not None and args.threads == 0:
+        raise CLIError(
+            "--threads 0 has no meaning: give a count (1, 2, ...), -1 for every CPU, or "
+            "leave it out to follow the machine's load."
+        )
     in_fmt = _check_input(args.input, "input", folder=args.stream)
     if args.checkpoint_dir is not None:
         if not Path(args.checkpoint_dir).is_dir():
@@ -399,7 +404,7 @@ def _run_synthesize(args: argparse.Namespace, out: TextIO, progress: _Progress, 
     data, out_fmt = _agreed(group, lambda: _prepare_synthesize(args, progress))
 
     estimator = GENERATORS[args.model].load()
-    params = {"max_epochs": args.epochs, "random_state": args.seed}
+    params = {"max_epochs": args.epochs, "random_state": args.seed, "n_jobs": args.threads}
     if args.checkpoint_dir is not None:
         params["checkpoint_dir"] = args.checkpoint_dir
     # the progress bars by default, the epoch table too with --verbose, nothing with -q
@@ -704,6 +709,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--epochs", type=int, default=300, help="training epochs (default 300)")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help=(
+            "torch threads for training and sampling (-1: every CPU; default: the CPUs "
+            "other processes leave free, for a model whose seeded result does not "
+            "depend on the count; the estimators' n_jobs)"
+        ),
+    )
     synth.add_argument(
         "--no-report", action="store_true", help="skip the quality summary (faster)"
     )

@@ -187,6 +187,22 @@ def test_synthesize_quiet_prints_nothing(penguins_csv, tmp_path, capsys, monkeyp
     assert "not allowed with" in capsys.readouterr().err
 
 
+def test_synthesize_threads_reach_the_model(penguins_csv, tmp_path, capsys, monkeypatch):
+    seen = {}
+    fit = GANSampler.fit
+
+    def spy(self, *args, **kwargs):
+        seen["n_jobs"] = self.n_jobs
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(GANSampler, "fit", spy)
+    argv = ["synthesize", str(penguins_csv), "--rows", "5", "--epochs", "2", "-q"]
+    assert main([*argv, "-o", str(tmp_path / "a.csv"), "--threads", "1"]) == 0
+    assert seen["n_jobs"] == 1
+    assert main([*argv, "-o", str(tmp_path / "b.csv")]) == 0
+    assert seen["n_jobs"] is None  # the estimators' default: follow the load
+
+
 def test_synthesize_prints_the_encoders_column_summary(
     penguins_csv, tmp_path, capsys, monkeypatch
 ):
@@ -268,6 +284,8 @@ def test_synthesize_refuses_bad_inputs(tmp_path, capsys, no_work):
     _refused(capsys, ["synthesize", str(text), "--rows", "0", "-o", out], "--rows", "0")
     _refused(capsys, ["synthesize", str(text), "--rows", "5", "--epochs", "0", "-o", out],
              "--epochs")  # fmt: skip
+    _refused(capsys, ["synthesize", str(text), "--rows", "5", "--threads", "0", "-o", out],
+             "--threads 0")  # fmt: skip
     assert _files(tmp_path) == {"data.txt"}
 
 
