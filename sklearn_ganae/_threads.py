@@ -215,15 +215,3 @@ def adapt() -> None:
     policy = getattr(_active, "policy", None)
     if policy is not None:
         policy.apply()
-
-
-def with_threads(method):
-    """Decorate an estimator's method to run in ``torch_threads(self.n_jobs)``."""
-    import functools
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        with torch_threads(getattr(self, "n_jobs", None)):
-            return method(self, *args, **kwargs)
-
-    return wrapper
