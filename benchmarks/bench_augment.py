@@ -4,10 +4,13 @@ On real imbalanced tables, the training split of each seed is resampled by each
 method, a downstream classifier (a scaled / one-hot LogisticRegression pipeline and a
 HistGradientBoostingClassifier with native categorical support) is fitted on the
 result and scored on the untouched, stratified test split of the same seed:
-balanced accuracy, macro F1 and ROC AUC (mean ± std over seeds), and the resampling
-time.
+balanced accuracy, macro F1, ROC AUC, PR AUC (average precision) and log loss (mean ±
+std over seeds), and the resampling time.
 
-Methods: no augmentation; RandomOverSampler; SMOTE (SMOTENC on mixed tables) and
+Methods: no augmentation; two baselines that change the classifier instead of the rows
+(``class_weight="balanced"``, and the decision threshold tuned for balanced accuracy
+by ``TunedThresholdClassifierCV`` with 5 stratified folds of the training rows);
+RandomOverSampler; SMOTE (SMOTENC on mixed tables) and
 ADASYN, both on standardised numeric columns (ADASYN on one-hot categorical columns,
 decoded back by argmax); AEAugmenter with each strategy and both decodings, and with
 the neighbourhood filter. All over-sample to balance (``sampling_strategy="auto"``).
@@ -49,7 +52,14 @@ from imblearn.over_sampling import ADASYN, SMOTE, SMOTENC, RandomOverSampler
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    balanced_accuracy_score,
+    f1_score,
+    log_loss,
+    roc_auc_score,
+)
+from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
@@ -158,9 +168,29 @@ def _label(strategy, decode, extra=""):
     return f"AEAugmenter {strategy}, {decode}{extra}"
 
 
+def _balanced(model, seed):
+    """The classifier with ``class_weight="balanced"`` (no resampling)."""
+    name = next(k for k in model.get_params() if k.endswith("class_weight"))
+    return model.set_params(**{name: "balanced"})
+
+
+def _tuned(model, seed):
+    """The classifier with its decision threshold tuned for balanced accuracy by
+    5-fold cross-validation on the training rows (no resampling)."""
+    cv = StratifiedKFold(5, shuffle=True, random_state=seed)
+    return TunedThresholdClassifierCV(model, scoring="balanced_accuracy", cv=cv, random_state=seed)
+
+
+#: baselines that change the classifier, not the rows: name -> wrapper of the classifier
+CLASSIFIER_SIDE = {
+    "class_weight='balanced'": _balanced,
+    "tuned threshold (balanced accuracy)": _tuned,
+}
+
 DEFAULT_METHOD = _label(DEFAULT_STRATEGY, DEFAULT_DECODE, " (default)")
 METHODS = {
     "no augmentation": _none,
+    **dict.fromkeys(CLASSIFIER_SIDE, _none),
     "RandomOverSampler": _ros,
     "SMOTE / SMOTENC": _smote,
     "ADASYN": _adasyn,
@@ -212,6 +242,8 @@ def _scores(model, X_test, y_test, positive):
         balanced_accuracy=balanced_accuracy_score(y_test, pred),
         f1_macro=f1_score(y_test, pred, average="macro"),
         roc_auc=roc_auc_score(y_test == positive, proba),
+        pr_auc=average_precision_score(y_test == positive, proba),
+        log_loss=log_loss(y_test == positive, proba),
     )
 
 
@@ -248,6 +280,8 @@ def run(tables, methods, seeds, other, log=print):
                 added = len(y_res) - len(y_train)
                 for clf_name, make in CLASSIFIERS.items():
                     model = make(X_train, seed)
+                    if method in CLASSIFIER_SIDE:
+                        model = CLASSIFIER_SIDE[method](model, seed)
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         model.fit(X_res, y_res)
@@ -397,6 +431,21 @@ def to_markdown(frame, meta):
                     mean_std(c["roc_auc"], "{:.3f}"),
                 ]
             line.append(mean_std(m[m["classifier"] == "LogReg"]["resample_s"], "{:.2f}"))
+            body.append(line)
+        out.append(markdown_table(cols, body))
+        out.append(
+            "\nThe same rows' probabilities: PR AUC (average precision of the minority "
+            "class, higher is better) and log loss (lower is better).\n"
+        )
+        cols = ["method"]
+        for clf in CLASSIFIERS:
+            cols += [f"{clf} PR AUC", f"{clf} log loss"]
+        body = []
+        for method, m in g.groupby("method", sort=False):
+            line = [method]
+            for clf in CLASSIFIERS:
+                c = m[m["classifier"] == clf]
+                line += [mean_std(c["pr_auc"], "{:.3f}"), mean_std(c["log_loss"], "{:.3f}")]
             body.append(line)
         out.append(markdown_table(cols, body))
     return "\n".join(out)
