@@ -94,7 +94,7 @@ from sklearn_ganae._distributed import (
 from sklearn_ganae._layout import TabularLayout
 from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae._streaming import StreamedRows, scan_table
-from sklearn_ganae._threads import adapt, torch_threads
+from sklearn_ganae._threads import CALLER, adapt, torch_threads
 from sklearn_ganae._training import (
     PRECISIONS,
     EarlyStopping,
@@ -167,6 +167,8 @@ def atomic_fit(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        if hasattr(self, "_validate_params"):
+            self._validate_params()  # n_jobs is read below, before any _fit_context
         n_jobs = self._fit_n_jobs() if hasattr(self, "_fit_n_jobs") else None
         with fit_transaction(self), torch_threads(n_jobs):
             return method(self, *args, **kwargs)
@@ -303,7 +305,11 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "checkpoint_dir": [str, os.PathLike, None],
         "checkpoint_interval": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_jobs": [numbers.Integral, None],
+        "n_jobs": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Interval(numbers.Integral, None, -1, closed="right"),
+            None,
+        ],
     }
     # estimators pickled before the parameter existed follow the load
     n_jobs = None
@@ -330,7 +336,7 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
             and not self._thread_invariant
             and isinstance(self.random_state, numbers.Integral)
         ):
-            return torch.get_num_threads()
+            return CALLER
         return self.n_jobs
 
     def _encoder_or_default(self, clone_it: bool):

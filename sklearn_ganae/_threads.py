@@ -18,10 +18,9 @@ process starts and takes the cores back when it ends. Where the load cannot be r
 (no ``/proc``: macOS, Windows), the caller's count is used, as torch would.
 
 The load of the other processes is measured without waiting: ``/proc/stat``'s busy
-time of the machine, less this process's own CPU time (``os.times``), over the time
-since the previous reading (at least :data:`MIN_WINDOW` seconds). When the last
-reading is older than :data:`MAX_WINDOW` seconds (the first call after a long pause),
-the number of running tasks that ``/proc/stat`` shows at that instant stands in.
+time of the CPUs this process may run on, less this process's own CPU time
+(``os.times``), over the time since the previous reading (at least :data:`MIN_WINDOW`
+seconds; a forked child starts a reading of its own).
 """
 
 from __future__ import annotations
@@ -54,28 +53,45 @@ def available_cpus() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _read_stat(path: str = _PROC_STAT) -> tuple[float, int] | None:
-    """(busy CPU seconds of the whole machine, tasks running now), or None."""
+def _affinity() -> set[int] | None:
+    try:
+        return set(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None
+
+
+def _busy(fields: list[int]) -> int:
+    # user nice system idle iowait irq softirq steal [guest guest_nice]: guest time
+    # is counted in user already; steal is time taken from these CPUs by others
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields[:8]) - idle
+
+
+def _read_stat(path: str = _PROC_STAT, cpus: set[int] | None = None) -> float | None:
+    """Busy CPU seconds of the CPUs ``cpus`` (this process's affinity; the whole
+    machine where it or the per-CPU lines are unknown), or None."""
     try:
         with open(path, encoding="ascii") as f:
             text = f.read()
     except OSError:
         return None
-    busy, running = None, None
+    total, mine = None, 0
+    seen = False
     for line in text.splitlines():
-        if line.startswith("cpu "):
-            fields = [int(v) for v in line.split()[1:]]
-            # user nice system idle iowait irq softirq steal [guest guest_nice]:
-            # guest time is counted in user already; steal is time taken from this
-            # machine's CPUs by others
-            idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-            busy = sum(fields[:8]) - idle
-        elif line.startswith("procs_running "):
-            running = int(line.split()[1])
+        if not line.startswith("cpu"):
+            continue
+        name, *values = line.split()
+        fields = [int(v) for v in values]
+        if name == "cpu":
+            total = _busy(fields)
+        elif cpus is not None and name[3:].isdigit() and int(name[3:]) in cpus:
+            mine += _busy(fields)
+            seen = True
+    busy = mine if seen else total
     if busy is None:
         return None
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    return busy / ticks, running if running is not None else 0
+    return busy / ticks
 
 
 def _own_cpu_seconds() -> float:
@@ -86,26 +102,26 @@ def _own_cpu_seconds() -> float:
 class LoadMonitor:
     """How many CPUs other processes keep busy, from readings taken without waiting.
 
-    Each :meth:`other_cpus` call compares the machine's busy time and this process's
-    own CPU time with the previous reading: the difference, over the wall time
-    between them, is the other processes' load in CPUs. A window shorter than
-    :data:`MIN_WINDOW` gives the latest estimate while it is at most
+    Each :meth:`other_cpus` call compares the busy time of this process's CPUs and
+    this process's own CPU time with the previous reading: the difference, over the
+    wall time between them, is the other processes' load in CPUs. A window shorter
+    than :data:`MIN_WINDOW` gives the latest estimate while it is at most
     :data:`MAX_WINDOW` seconds old, else None (and keeps the older reading as the
-    window's start); a window longer than :data:`MAX_WINDOW` gives the number of
-    tasks running at this instant, less this one.
+    window's start).
     """
 
     def __init__(self, path: str = _PROC_STAT) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._cpus = _affinity()
         self._last = self._reading()
         self._estimate = None  # (when, other processes' CPUs) of the latest window
 
     def _reading(self):
-        stat = _read_stat(self.path)
-        if stat is None:
+        busy = _read_stat(self.path, self._cpus)
+        if busy is None:
             return None
-        return time.monotonic(), stat[0], _own_cpu_seconds(), stat[1]
+        return time.monotonic(), busy, _own_cpu_seconds()
 
     def other_cpus(self) -> float | None:
         """Other processes' load in CPUs since the last reading, or None (unknown)."""
@@ -119,11 +135,10 @@ class LoadMonitor:
                 fresh = self._estimate is not None and now[0] - self._estimate[0] <= MAX_WINDOW
                 return self._estimate[1] if fresh else None
             self._last = now
-            if last is None or now[0] - last[0] > MAX_WINDOW:
-                others = float(max(now[3] - 1, 0))  # running now, this reader excluded
-            else:
-                busy = (now[1] - last[1]) - (now[2] - last[2])
-                others = max(busy, 0.0) / (now[0] - last[0])
+            if last is None:
+                return None
+            busy = (now[1] - last[1]) - (now[2] - last[2])
+            others = max(busy, 0.0) / (now[0] - last[0])
             self._estimate = (now[0], others)
             return others
 
@@ -132,11 +147,29 @@ _MONITOR = LoadMonitor()
 _active = threading.local()
 
 
+def _after_fork() -> None:
+    # a forked child's own CPU time starts again at 0, and its copy of the lock may
+    # be held by a thread that does not exist in it: a fresh monitor
+    global _MONITOR, _active
+    _MONITOR = LoadMonitor(_MONITOR.path)
+    _active = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+#: ``n_jobs`` for "the caller's own count, whatever the load" (a seeded fit of a model
+#: whose training depends on the count): the outermost call's caller, when nested
+CALLER = "caller"
+
+
 def resolve_n_jobs(n_jobs, cap: int | None = None) -> int | None:
     """A fixed thread count for ``n_jobs`` (-1: every available CPU, -2: all but
     one, ...), or None for ``n_jobs=None`` (follow the load)."""
     if n_jobs is None:
         return None
+    if isinstance(n_jobs, str) and n_jobs == CALLER:
+        return torch.get_num_threads() if cap is None else cap
     n_jobs = int(n_jobs)
     if n_jobs == 0:
         raise ValueError("n_jobs == 0 has no meaning; use None, a positive count or -1.")
@@ -149,8 +182,8 @@ class ThreadPolicy:
     """The thread count of one call: fixed (``n_jobs``), or following the load."""
 
     def __init__(self, n_jobs, monitor: LoadMonitor | None = None) -> None:
-        self.fixed = resolve_n_jobs(n_jobs)
         self.cap = torch.get_num_threads()  # the caller's count: never more
+        self.fixed = resolve_n_jobs(n_jobs, self.cap)
         self.monitor = _MONITOR if monitor is None else monitor
         self.threads = self.fixed if self.fixed is not None else self.cap
         self.changes = 0
@@ -186,7 +219,7 @@ def torch_threads(n_jobs=None) -> Iterator[ThreadPolicy]:
     if outer is not None:
         # an outer fixed count wins; an inner one wins over an outer adaptive policy
         # (a model's own n_jobs inside a meta-estimator's call), for the inner block
-        inner = resolve_n_jobs(n_jobs) if outer.fixed is None else None
+        inner = resolve_n_jobs(n_jobs, outer.cap) if outer.fixed is None else None
         if inner is not None:
             outer.fixed = inner
         try:

@@ -475,9 +475,9 @@ def _quantile_inverse(qt: QuantileTransformer, v: np.ndarray) -> np.ndarray:
     last = len(references) - 1
     with np.errstate(invalid="ignore"):
         u = ndtr(v)
-    if last < 1:
-        return np.full(len(v), quantiles[0])
-    j = np.clip((u * last).astype(np.int64), 0, last - 1)
+        if last < 1:
+            return np.full(len(v), quantiles[0])
+        j = np.clip((u * last).astype(np.int64), 0, last - 1)
     # the bracket as np.interp's search finds it: references[j] <= u < references[j + 1]
     j -= (u < references[j]) & (j > 0)
     j += (u >= references[j + 1]) & (j < last - 1)

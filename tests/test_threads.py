@@ -129,8 +129,12 @@ def test_n_jobs_values():
 
 
 def test_n_jobs_zero_is_refused_before_training(numeric):
-    with pytest.raises(ValueError, match="n_jobs == 0"):
+    with pytest.raises(ValueError, match="n_jobs"):
         AutoencoderTransformer(**AE, n_jobs=0).fit(numeric)
+    with pytest.raises(ValueError, match="n_jobs"):
+        VAETransformer(**VAE, n_jobs=0).fit_resample(numeric, np.arange(len(numeric)) % 2)
+    with pytest.raises(ValueError, match="n_jobs == 0"):
+        _threads.resolve_n_jobs(0)
 
 
 def test_n_jobs_of_a_wrong_type_is_refused(numeric):
@@ -212,27 +216,72 @@ def _stat(path, busy_ticks, running, idle_ticks=1000):
 
 def test_monitor_measures_other_processes(tmp_path, monkeypatch):
     stat = tmp_path / "stat"
-    ticks = os.sysconf("SC_CLK_TCK")
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     clock = {"now": 100.0, "own": 5.0}
     monkeypatch.setattr(_threads.time, "monotonic", lambda: clock["now"])
     monkeypatch.setattr(_threads, "_own_cpu_seconds", lambda: clock["own"])
+    monkeypatch.setattr(_threads, "_affinity", lambda: None)  # the whole machine
     _stat(stat, busy_ticks=0, running=1)
     monitor = _threads.LoadMonitor(str(stat))
     # 1 s later: the machine was busy 1.5 CPU-seconds, 0.5 of them this process's
     clock.update(now=101.0, own=5.5)
     _stat(stat, busy_ticks=int(1.5 * ticks), running=2)
     assert monitor.other_cpus() == pytest.approx(1.0)
-    # a window too short to measure: the latest estimate
+    # a window too short to measure: the latest estimate, while it is fresh
     clock.update(now=101.05)
     assert monitor.other_cpus() == pytest.approx(1.0)
-    # a stale window: the tasks running now, this one excluded
-    clock.update(now=200.0, own=6.0)
-    _stat(stat, busy_ticks=int(1.5 * ticks), running=3)
-    assert monitor.other_cpus() == 2.0
-    # an estimate goes stale too
-    clock.update(now=210.1 + _threads.MAX_WINDOW)
-    _stat(stat, busy_ticks=int(1.5 * ticks), running=1)
-    assert monitor.other_cpus() == 0.0
+    clock.update(now=101.1 + _threads.MAX_WINDOW)
+    # a long window (a long epoch): measured over all of it, this process excluded
+    clock.update(now=131.0, own=35.5)  # this process busy all the time, no one else
+    _stat(stat, busy_ticks=int(31.5 * ticks), running=3)
+    assert monitor.other_cpus() == pytest.approx(0.0, abs=0.01)
+    # a stale estimate is not reused for a short window
+    clock.update(now=131.0 + _threads.MAX_WINDOW + 1)
+    assert monitor.other_cpus() == pytest.approx(0.0, abs=0.01)  # a real window again
+    clock.update(now=clock["now"] + 0.05 + _threads.MAX_WINDOW)
+    monitor._last = (clock["now"] - 0.05, *monitor._last[1:])
+    assert monitor.other_cpus() is None
+
+
+def test_monitor_counts_only_this_process_cpus(tmp_path, monkeypatch):
+    # a container pinned to CPU 0 of a host whose CPU 1 is busy: not a load on us
+    stat = tmp_path / "stat"
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    clock = {"now": 10.0}
+    monkeypatch.setattr(_threads.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(_threads, "_own_cpu_seconds", lambda: 0.0)
+    monkeypatch.setattr(_threads, "_affinity", lambda: {0})
+
+    def write(busy0, busy1):
+        stat.write_text(
+            f"cpu  {busy0 + busy1} 0 0 1000 0 0 0 0 0 0\n"
+            f"cpu0 {busy0} 0 0 500 0 0 0 0 0 0\n"
+            f"cpu1 {busy1} 0 0 500 0 0 0 0 0 0\n"
+        )
+
+    write(0, 0)
+    monitor = _threads.LoadMonitor(str(stat))
+    clock["now"] = 11.0
+    write(0, ticks)  # CPU 1 busy the whole second
+    assert monitor.other_cpus() == pytest.approx(0.0)
+    clock["now"] = 12.0
+    write(ticks, ticks)  # now CPU 0 too
+    assert monitor.other_cpus() == pytest.approx(1.0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_a_forked_child_starts_a_monitor_of_its_own(tmp_path):
+    before = _threads._MONITOR
+    out = tmp_path / "child"
+    pid = os.fork()
+    if pid == 0:  # the child: report whether its monitor is a fresh one
+        try:
+            out.write_text(str(_threads._MONITOR is not before))
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert out.read_text() == "True"
+    assert _threads._MONITOR is before
 
 
 def test_monitor_without_proc_stat(tmp_path):
@@ -244,15 +293,19 @@ def test_monitor_without_proc_stat(tmp_path):
 @pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="no /proc/stat on this system")
 def test_monitor_sees_a_real_busy_process():
     monitor = _threads.LoadMonitor()
-    spin = "import time\nend = time.time() + 1.5\nwhile time.time() < end: pass\n"
-    proc = subprocess.Popen([sys.executable, "-c", spin])
+    spin = (
+        "import sys, time\nprint('spinning', flush=True)\n"
+        "end = time.time() + 1.5\nwhile time.time() < end: pass\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE, text=True)
     try:
-        time.sleep(0.2)
+        assert proc.stdout.readline().strip() == "spinning"
         monitor.other_cpus()  # the window starts once the other process spins
         time.sleep(0.8)
         others = monitor.other_cpus()
     finally:
         proc.wait()
+        proc.stdout.close()
     # a process that spins on one CPU all through the window: about 1 CPU
     assert others is not None and others >= 0.5
 
@@ -260,12 +313,12 @@ def test_monitor_sees_a_real_busy_process():
 @pytest.mark.parametrize(
     ("make", "adapts"),
     [
-        (lambda seed: AutoencoderTransformer(**{**AE, "random_state": seed}), True),
+        (lambda seed: AutoencoderTransformer(**AE), True),  # seeded, thread-invariant
         (lambda seed: GANSampler(**{**GAN, "random_state": seed}), True),
         (lambda seed: GANSampler(**GAN), False),  # seeded: stays reproducible
         (lambda seed: VAETransformer(**{**VAE, "batch_norm": True}), False),
     ],
-    ids=["ae", "gan-unseeded", "gan-seeded", "vae-batch-norm-seeded"],
+    ids=["ae-seeded", "gan-unseeded", "gan-seeded", "vae-batch-norm-seeded"],
 )
 def test_seeded_fits_that_depend_on_the_thread_count_keep_it(numeric, monkeypatch, make, adapts):
     # another process keeps one of two CPUs busy
@@ -282,3 +335,21 @@ def test_seeded_fits_that_depend_on_the_thread_count_keep_it(numeric, monkeypatc
         monkeypatch.undo()
         torch.set_num_threads(before)
     assert (1 in seen) is adapts
+
+
+def test_the_callers_count_inside_an_adaptive_outer_call(monkeypatch):
+    # a seeded batch-norm model fitted inside a meta-estimator's adaptive call keeps
+    # the count of the outermost caller, not the count the load policy chose
+    monkeypatch.setattr(_threads, "available_cpus", lambda: 2)
+    monkeypatch.setattr(_threads, "_MONITOR", FakeMonitor([1.0]))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with _threads.torch_threads(None):
+            assert torch.get_num_threads() == 1  # the outer call gave a core up
+            with _threads.torch_threads(_threads.CALLER):
+                assert torch.get_num_threads() == 2
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
