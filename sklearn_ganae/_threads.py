@@ -186,7 +186,6 @@ class ThreadPolicy:
         self.fixed = resolve_n_jobs(n_jobs, self.cap)
         self.monitor = _MONITOR if monitor is None else monitor
         self.threads = self.fixed if self.fixed is not None else self.cap
-        self.changes = 0
 
     def decide(self) -> int:
         """The count for the work that follows (read the load again when adaptive)."""
@@ -195,10 +194,7 @@ class ThreadPolicy:
         others = self.monitor.other_cpus()
         if others is not None:
             busy = math.floor(others + (1 - BUSY_FRACTION))  # 0.5 of a core counts as 1
-            wanted = max(1, min(self.cap, available_cpus() - busy))
-            if wanted != self.threads:
-                self.changes += 1
-                self.threads = wanted
+            self.threads = max(1, min(self.cap, available_cpus() - busy))
         return self.threads
 
     def apply(self) -> None:
