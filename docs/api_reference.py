@@ -77,6 +77,7 @@ API_SECTIONS = [
             "column_pair_trends",
             "detection_score",
             "detection_importances",
+            "alpha_precision_beta_recall",
             "ml_efficacy",
             "privacy_scores",
             "make_quality_scorer",

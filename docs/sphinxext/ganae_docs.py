@@ -452,6 +452,158 @@ def _generator_table(data: dict, options: dict) -> list[str]:
     return lines
 
 
+# the targets of the generator-choice table (issue "Synthetic rows that a strong
+# detector cannot tell from real ones"): boosted detection AUC at most this on the
+# held-out rows, and the distance-to-closest-record ratio at least this
+CHOICE_DETECTION = 0.85
+CHOICE_DCR = 0.9
+
+
+def generator_ranking(data: dict) -> dict:
+    """Per data table, the models by boosted detection AUC on the held-out rows
+    (lowest first; seeds averaged), each as ``(model, mean AUC)``; the floor of
+    independent marginals is left out (it is a yardstick, not a generator)."""
+    out = {}
+    rows = [r for r in data["rows"] if r["model"] != "marginals"]
+    for table in _ordered(rows, "table"):
+        group = [r for r in rows if r["table"] == table]
+        scored = []
+        for model in _ordered(group, "model"):
+            auc = _mean(
+                r.get("detection_boosted") for r in group if r["model"] == model
+            )
+            if math.isfinite(auc):
+                scored.append((model, auc))
+        out[table] = sorted(scored, key=lambda item: item[1])
+    return out
+
+
+def default_checks(data: dict, default: str, references: list[str]) -> dict:
+    """Per data table, the recommended ``default`` against the ``references``: each
+    target as ``(passed, text)``; ``None`` where the table lacks the default or a
+    reference."""
+    out = {}
+    for table in _ordered(data["rows"], "table"):
+        group = [r for r in data["rows"] if r["table"] == table]
+
+        def mean(model, key, group=group):
+            return _mean(r.get(key) for r in group if r["model"] == model)
+
+        present = {r["model"] for r in group}
+        if default not in present or not all(ref in present for ref in references):
+            out[table] = None
+            continue
+        checks = {}
+        auc = mean(default, "detection_boosted")
+        checks["detection"] = (auc <= CHOICE_DETECTION, f"{auc:.3f}")
+        for key, label in (
+            ("column_shapes", "shapes"),
+            ("column_pair_trends", "pairs"),
+            ("efficacy_synthetic", "efficacy"),
+        ):
+            ours = mean(default, key)
+            best = max(mean(ref, key) for ref in references)
+            checks[label] = (ours >= best, f"{ours:.3f} vs {best:.3f}")
+        dcr = mean(default, "privacy_dcr_median_ratio")
+        checks["dcr"] = (dcr >= CHOICE_DCR, f"{dcr:.2f}")
+        copies = mean(default, "privacy_exact_copies")
+        checks["copies"] = (copies == 0, f"{copies:.3f}")
+        fit = mean(default, "fit_s")
+        checks["speed"] = {ref: mean(ref, "fit_s") / fit for ref in references}
+        out[table] = checks
+    return out
+
+
+def _generator_choice(data: dict, options: dict) -> list[str]:
+    """``generators.json``, ``:view: choice``: which generator for which table (the
+    ranking by boosted detection) and the recommended default (``:default:``) against
+    the references (``:reference:``, comma-separated) on each target."""
+    default = options.get("default", "").strip()
+    references = [
+        m.strip() for m in options.get("reference", "").split(",") if m.strip()
+    ]
+    ranking = generator_ranking(data)
+    if not ranking or not any(ranking.values()):
+        raise BenchmarkNotRun("it has no boosted detection figures yet")
+    shape = {r["table"]: f"{r['rows']:,} x {r['columns']}" for r in data["rows"]}
+    depth = max(len(v) for v in ranking.values())
+    header = ["table", "rows x columns"] + [f"{k + 1}." for k in range(depth)]
+    body = []
+    for table, ranked in ranking.items():
+        cells = [f"{_cell(m)} ({auc:.3f})" for m, auc in ranked]
+        body.append(
+            [_cell(table), shape.get(table, "")] + cells + [""] * (depth - len(cells))
+        )
+    lines = _provenance(
+        "generators",
+        data,
+        data["rows"],
+        "each cell: a model and its boosted detection AUC on the held-out rows, the "
+        "mean over the seeds (0.5: a boosted classifier cannot tell its rows from real "
+        "ones; 1: it always can); lowest first",
+    )
+    lines += _list_table("Generators by boosted detection AUC", header, body)
+    firsts = [ranked[0][0] for ranked in ranking.values() if ranked]
+    winner = max(dict.fromkeys(firsts), key=firsts.count)
+    lines += [
+        f"Lowest boosted detection AUC: {_cell(winner)} on {firsts.count(winner)} of "
+        f"{len(firsts)} tables.",
+        "",
+    ]
+    if not default:
+        return lines
+    checks = default_checks(data, default, references)
+
+    def mark(check):
+        passed, text = check
+        return f"{text} {'✓' if passed else '✗'}"
+
+    header = [
+        "table",
+        f"boosted detection AUC ≤ {CHOICE_DETECTION}",
+        "column shapes ≥ references'",
+        "pair trends ≥ references'",
+        "ML efficacy ≥ references'",
+        f"DCR ratio ≥ {CHOICE_DCR}",
+        "exact copies",
+    ] + [f"fit {_cell(ref)} / {_cell(default)}" for ref in references]
+    body = []
+    for table, c in checks.items():
+        if c is None:
+            continue
+        body.append(
+            [_cell(table)]
+            + [
+                mark(c[k])
+                for k in ("detection", "shapes", "pairs", "efficacy", "dcr", "copies")
+            ]
+            + [f"{c['speed'][ref]:.1f}x" for ref in references]
+        )
+    if not body:
+        raise BenchmarkNotRun(
+            f"it has no rows for {default} and {', '.join(references)}"
+        )
+    lines += _list_table(
+        f"{_cell(default)} against {', '.join(_cell(r) for r in references)}",
+        header,
+        body,
+    )
+    lines += [
+        "Each cell: the default's figure (for shapes, pairs and efficacy: against the "
+        "best of the references), ✓ where it meets the target. The last columns: how "
+        "many times longer each reference takes to fit at the same epochs.",
+        "",
+    ]
+    return lines
+
+
+def _generators(data: dict, options: dict) -> list[str]:
+    """``generators.json``: the model table, or ``:view: choice``."""
+    if options.get("view") == "choice":
+        return _generator_choice(data, options)
+    return _generator_table(data, options)
+
+
 def _ablation_table(data: dict, options: dict) -> list[str]:
     """``gan_ablation.json``: GANSampler's variants, one table per data table."""
     rows = data["rows"]
@@ -630,7 +782,7 @@ def _augment_table(data: dict, options: dict) -> list[str]:
 
 
 BENCHMARK_TABLES = {
-    "generators": _generator_table,
+    "generators": _generators,
     "gan_ablation": _ablation_table,
     "augment": _augment_table,
 }
@@ -676,14 +828,19 @@ def _benchmark_table_directive():
 
     class BenchmarkTable(SphinxDirective):
         """``.. benchmark-table:: NAME`` with options ``:models:``, ``:reference:``
-        (``generators``), ``:view:``, ``:classifier:`` (``augment``) and ``:brief:``
-        (``augment``: a second table of the same run, without the run's details)."""
+        and ``:default:`` (``generators``), ``:view:`` (``choice`` for
+        ``generators``; ``summary`` or ``methods`` for ``augment``),
+        ``:classifier:`` (``augment``) and ``:brief:`` (``augment``: a second table
+        of the same run, without the run's details)."""
 
         required_arguments = 1
         option_spec = {
             "models": directives.unchanged,
             "reference": directives.unchanged,
-            "view": lambda arg: directives.choice(arg, ("summary", "methods")),
+            "view": lambda arg: directives.choice(
+                arg, ("summary", "methods", "choice")
+            ),
+            "default": directives.unchanged,
             "classifier": directives.unchanged,
             "brief": directives.flag,
         }

@@ -7,8 +7,10 @@ missing values, or 2-D arrays of numbers):
 - **Fidelity**: :func:`column_shapes` (per column: 1 - Kolmogorov-Smirnov statistic or
   1 - total variation distance), :func:`column_pair_trends` (per pair of columns:
   correlation similarity or contingency-table similarity) and :func:`detection_score`
-  (how well a classifier tells real rows from synthetic ones), and
-  :func:`detection_importances` (which columns give the synthetic rows away).
+  (how well a classifier tells real rows from synthetic ones),
+  :func:`detection_importances` (which columns give the synthetic rows away) and
+  :func:`alpha_precision_beta_recall` (whether synthetic rows fall where real rows
+  are typical, cover all of them, and are new).
 - **Utility**: :func:`ml_efficacy` (train on synthetic rows, test on held-out real rows,
   next to training on the real rows).
 - **Privacy**: :func:`privacy_scores` (distance to the closest training record against
@@ -37,8 +39,8 @@ The defaults that a function, the report and the scorers share (folds, row caps,
 privacy floor, the bins, the correlation) are defined once, in
 ``sklearn_ganae.metrics._defaults``. The measures live in private modules of one
 concept each (``_tables``: validation and encoding, ``_fidelity``, ``_detection``,
-``_efficacy``, ``_privacy``, ``_report``, ``_scorer``), whose public names this
-package re-exports.
+``_efficacy``, ``_privacy``, ``_support``, ``_report``, ``_scorer``), whose public
+names this package re-exports.
 """
 
 from sklearn_ganae.metrics._detection import detection_importances, detection_score
@@ -47,9 +49,11 @@ from sklearn_ganae.metrics._fidelity import column_pair_trends, column_shapes
 from sklearn_ganae.metrics._privacy import privacy_scores
 from sklearn_ganae.metrics._report import QualityReport, quality_report
 from sklearn_ganae.metrics._scorer import make_quality_scorer
+from sklearn_ganae.metrics._support import alpha_precision_beta_recall
 
 __all__ = [
     "QualityReport",
+    "alpha_precision_beta_recall",
     "column_pair_trends",
     "column_shapes",
     "detection_importances",

@@ -43,3 +43,8 @@ PRIVACY_FLOOR = 5
 
 #: exclusive upper bound of the integer seeds drawn for models and folds
 SEED_MAX = 2**31 - 1
+
+#: levels alpha (and beta) of the alpha-precision and beta-recall curves
+SUPPORT_ALPHAS = 30
+#: rows of each table measured by alpha-precision and beta-recall
+SUPPORT_MAX_SAMPLES = 5_000

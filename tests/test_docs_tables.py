@@ -1,0 +1,85 @@
+"""The documentation's generator-choice tables (``docs/sphinxext/ganae_docs.py``):
+the ranking and the default's checks follow the results they are rendered from."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+DOCS_EXT = Path(__file__).resolve().parents[1] / "docs" / "sphinxext"
+
+
+@pytest.fixture(scope="module")
+def ganae_docs():
+    sys.path.insert(0, str(DOCS_EXT))
+    try:
+        import ganae_docs
+    finally:
+        sys.path.remove(str(DOCS_EXT))
+    return ganae_docs
+
+
+def _row(table, model, seed, auc, **extra):
+    row = {
+        "table": table,
+        "rows": 1000,
+        "columns": 5,
+        "model": model,
+        "seed": seed,
+        "fit_s": 10.0,
+        "column_shapes": 0.9,
+        "column_pair_trends": 0.9,
+        "efficacy_synthetic": 0.7,
+        "privacy_dcr_median_ratio": 1.0,
+        "privacy_exact_copies": 0.0,
+        "detection_boosted": auc,
+    }
+    row.update(extra)
+    return row
+
+
+def _results():
+    rows = [
+        # table a: B wins on the mean over seeds though A wins seed 0
+        _row("a", "A", 0, 0.60, fit_s=5.0),
+        _row("a", "A", 1, 0.90, fit_s=5.0),
+        _row("a", "B", 0, 0.70, column_shapes=0.95),
+        _row("a", "B", 1, 0.70, column_shapes=0.95),
+        _row("a", "marginals", 0, 0.50),
+        # table b: A wins, but its DCR ratio misses the target
+        _row("b", "A", 0, 0.80, privacy_dcr_median_ratio=0.5, fit_s=2.0),
+        _row("b", "B", 0, 0.95),
+    ]
+    return {"meta": {}, "rows": rows}
+
+
+def test_ranking_by_mean_boosted_auc_without_the_floor(ganae_docs):
+    ranking = ganae_docs.generator_ranking(_results())
+    assert [m for m, _ in ranking["a"]] == ["B", "A"]
+    assert ranking["a"][1][1] == pytest.approx(0.75)
+    assert [m for m, _ in ranking["b"]] == ["A", "B"]
+
+
+def test_default_checks_against_the_best_reference(ganae_docs):
+    checks = ganae_docs.default_checks(_results(), "A", ["B"])
+    a, b = checks["a"], checks["b"]
+    assert a["detection"][0] is True  # 0.75 <= 0.85
+    assert a["shapes"][0] is False  # 0.90 < B's 0.95
+    assert a["pairs"][0] is True
+    assert a["speed"]["B"] == pytest.approx(2.0)  # B fits in 10 s, A in 5 s
+    assert b["dcr"][0] is False
+    assert b["speed"]["B"] == pytest.approx(5.0)
+    assert ganae_docs.default_checks(_results(), "C", ["B"]) == {"a": None, "b": None}
+
+
+def test_choice_view_renders_both_tables(ganae_docs):
+    lines = ganae_docs._generators(
+        _results(), {"view": "choice", "default": "A", "reference": "B"}
+    )
+    text = "\n".join(lines)
+    assert "Lowest boosted detection AUC:" in text
+    assert "B (0.700)" in text and "marginals" not in text
+    assert "0.50 ✗" in text  # table b's DCR ratio fails its target
+    empty = {"meta": {}, "rows": [_row("a", "A", 0, None)]}
+    with pytest.raises(ganae_docs.BenchmarkNotRun):
+        ganae_docs._generators(empty, {"view": "choice"})
