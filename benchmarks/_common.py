@@ -277,6 +277,18 @@ def machine(torch_threads: int, load_at_start: float | None = None) -> dict:
     }
 
 
+def record_other_cpu(mach: dict, shares, during: str) -> dict:
+    """Put other processes' CPU shares (a Series, one per timed window; missing ones
+    dropped) into ``mach``: ``other_cpu_max`` for :func:`header`'s warning and
+    ``other_cpu``, their mean and max ``during`` what. Returns ``mach``."""
+    shares = shares.dropna()
+    mach["other_cpu_max"] = float(shares.max()) if len(shares) else None
+    mach["other_cpu"] = (
+        f"mean {shares.mean():.3f}, max {shares.max():.3f} ({during})" if len(shares) else None
+    )
+    return mach
+
+
 def header(title: str, meta: dict) -> str:
     """Markdown header: date, machine, versions and the run's settings."""
     m, v = meta["machine"], meta["versions"]

@@ -43,6 +43,7 @@ from _common import (
     mean_std,
     now,
     parse_args,
+    record_other_cpu,
     result_stem,
     versions,
     write_results,
@@ -100,16 +101,17 @@ def _restore(frame, X):
     return pd.DataFrame(out)
 
 
-def _smote(X, y, seed):
+def _smote(X, y, seed, sampling_strategy="auto", k_neighbors=5):
     num, cat = _columns(X)
     scaler = StandardScaler().fit(X[num])
     Xs = X.copy()
     Xs[num] = scaler.transform(X[num])
+    kwargs = dict(sampling_strategy=sampling_strategy, k_neighbors=k_neighbors, random_state=seed)
     if cat:
         columns = [X.columns.get_loc(c) for c in cat]
-        sampler = SMOTENC(categorical_features=columns, random_state=seed)
+        sampler = SMOTENC(categorical_features=columns, **kwargs)
     else:
-        sampler = SMOTE(random_state=seed)
+        sampler = SMOTE(**kwargs)
     X_res, y_res = sampler.fit_resample(Xs, y)
     X_res = X_res.copy()
     X_res[num] = scaler.inverse_transform(X_res[num].astype(float))
@@ -470,13 +472,7 @@ def main(argv=None) -> int:
         frame = run(tables, list(METHODS), args.seeds, other)
     total = time.perf_counter() - total
     mach = machine(threads, load_start)
-    shares = frame["other_cpu"].dropna()
-    mach["other_cpu_max"] = float(shares.max()) if len(shares) else None
-    mach["other_cpu"] = (
-        f"mean {shares.mean():.3f}, max {shares.max():.3f} (during each resampling)"
-        if len(shares)
-        else None
-    )
+    record_other_cpu(mach, frame["other_cpu"], "during each resampling")
     meta = dict(
         date=now(),
         command=command("bench_augment", argv),

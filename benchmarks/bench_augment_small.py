@@ -52,16 +52,16 @@ from _common import (
     mean_std,
     now,
     parse_args,
+    record_other_cpu,
     result_stem,
     versions,
     write_results,
 )
 from _datasets import DATA_SEED, labelled_rdataset
-from bench_augment import CLASSIFIERS, _columns, _restore
-from imblearn.over_sampling import SMOTE, SMOTENC
+from bench_augment import CLASSIFIERS
+from bench_augment import _smote as smote
 from sklearn.metrics import balanced_accuracy_score, log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklearn_ganae import AEAugmenter, VAETransformer
@@ -117,21 +117,8 @@ def _duplicates(X, y, seed):
 
 
 def _smote(X, y, seed):
-    num, cat = _columns(X)
     k = max(1, min(5, int(pd.Series(y).value_counts().min()) - 1))
-    scaler = StandardScaler().fit(X[num])
-    Xs = X.copy()
-    Xs[num] = scaler.transform(X[num])
-    kwargs = dict(sampling_strategy=_doubled(y), k_neighbors=k, random_state=seed)
-    if cat:
-        columns = [X.columns.get_loc(c) for c in cat]
-        sampler = SMOTENC(categorical_features=columns, **kwargs)
-    else:
-        sampler = SMOTE(**kwargs)
-    X_res, y_res = sampler.fit_resample(Xs, y)
-    X_res = X_res.copy()
-    X_res[num] = scaler.inverse_transform(X_res[num].astype(float))
-    return _restore(X_res, X), y_res
+    return smote(X, y, seed, sampling_strategy=_doubled(y), k_neighbors=k)
 
 
 def _augmenter(**params):
@@ -347,13 +334,7 @@ def main(argv=None) -> int:
     total = time.perf_counter() - total
     verdict_rows = verdicts(df, methods)
     mach = machine(TORCH_THREADS, load_start)
-    shares = df["other_cpu"].dropna()
-    mach["other_cpu_max"] = float(shares.max()) if len(shares) else None
-    mach["other_cpu"] = (
-        f"mean {shares.mean():.3f}, max {shares.max():.3f} (during each resampling)"
-        if len(shares)
-        else None
-    )
+    record_other_cpu(mach, df["other_cpu"], "during each resampling")
     meta = dict(
         date=now(),
         command=command("bench_augment_small", argv),
