@@ -135,8 +135,8 @@ def _cvae(X, y, seed):
     vae = VAETransformer(conditional=True, random_state=seed).fit(X, y)
     labels = np.asarray(y)
     rows = vae.sample(len(labels), y=labels, random_state=seed)
-    X_new = pd.DataFrame(rows, columns=X.columns) if not isinstance(rows, pd.DataFrame) else rows
-    X_res = pd.concat([X, X_new[X.columns].astype(X.dtypes.to_dict())], ignore_index=True)
+    # the same dtypes as X (category sets included), so that the concatenation keeps them
+    X_res = pd.concat([X, rows[X.columns].astype(X.dtypes.to_dict())], ignore_index=True)
     y_res = pd.concat([pd.Series(labels), pd.Series(labels)], ignore_index=True)
     return X_res, y_res.rename(getattr(y, "name", None))
 

@@ -83,3 +83,9 @@ def test_choice_view_renders_both_tables(ganae_docs):
     empty = {"meta": {}, "rows": [_row("a", "A", 0, None)]}
     with pytest.raises(ganae_docs.BenchmarkNotRun):
         ganae_docs._generators(empty, {"view": "choice"})
+
+
+def test_a_view_of_another_benchmark_is_refused(ganae_docs, tmp_path):
+    (tmp_path / "augment.json").write_text('{"meta": {}, "rows": []}', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown :view: 'choice'; augment has"):
+        ganae_docs.benchmark_table_lines("augment", {"view": "choice"}, tmp_path)
