@@ -104,7 +104,13 @@ VARIANTS = {
 # Variants of one generator only (class name -> label suffix -> parameters): the other
 # normalisation than the class's default one
 CLASS_VARIANTS = {
-    "VAETransformer": {"standard enc.": {"encoder": lambda: TabularEncoder()}},
+    "VAETransformer": {
+        "standard enc.": {"encoder": lambda: TabularEncoder()},
+        # the prior ablation: codes from the standard normal at the default KL weight,
+        # and the plain VAE (the defaults before the mixture prior)
+        "normal prior": {"prior": "normal"},
+        "beta 1, normal prior": {"beta": 1.0, "prior": "normal"},
+    },
     "GANSampler": {
         "quantile enc.": {"encoder": lambda: TabularEncoder(continuous_transform="quantile")}
     },
@@ -395,6 +401,10 @@ def main(argv=None) -> int:
             "autoencoder's decoder), "
             "'(mode enc.)': with TabularEncoder(continuous_transform='mode'), "
             "'(standard enc.)' / '(quantile enc.)': the other normalisation, "
+            "'(normal prior)': VAETransformer sampling its codes from the standard normal "
+            "instead of the mixture fitted to the training rows' codes, '(beta 1, normal "
+            "prior)': the same with beta=1 (the plain VAE, the defaults before the mixture "
+            "prior), "
             "'(no pretraining)': with pretrain_generator=False; "
             + ", ".join(f"ctgan.{r}" for r in REFERENCE.values())
             + " defaults (batch_size=500; TVAE 128-128 layers, embedding 128; CTGAN 256-256 "

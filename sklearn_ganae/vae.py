@@ -13,6 +13,7 @@ from skorch.callbacks import PassthroughScoring
 
 from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer, atomic_fit
 from sklearn_ganae._generator import GeneratorMixin
+from sklearn_ganae._prior import MIXTURE_CLASSES, PRIOR_MAX_ROWS, fit_mixture, sample_mixture
 from sklearn_ganae._resampling import SAMPLING_STRATEGY_CONSTRAINT
 from sklearn_ganae._training import TableDataset, TabularNet
 from sklearn_ganae.nn import (
@@ -106,13 +107,29 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         Dropout probability after each hidden layer.
     batch_norm : bool, default=False
         Batch normalisation in the hidden layers.
-    beta : float, default=1.0
+    beta : float, default=0.3
         Weight of the KL term (``beta > 1`` favours disentangled, smoother codes;
-        ``beta < 1`` sharper reconstructions). The ELBO reported by
+        ``beta < 1`` sharper reconstructions, and codes that fill less of the
+        standard normal: hence the mixture ``prior``). 0.3 with
+        ``prior="mixture"`` was chosen on the tables the defaults are chosen on
+        (see Notes); 1 is the plain VAE. The ELBO reported by
         :meth:`score_samples` always uses weight 1.
     kl_warmup_epochs : int, default=0
         Ramp the KL weight linearly from 0 to ``beta`` over this many epochs
         (against posterior collapse).
+    prior : {"mixture", "normal"}, GaussianMixture or BayesianGaussianMixture, \
+            default="mixture"
+        Where :meth:`sample` draws latent codes from. The model is always trained
+        with a standard normal prior; ``"normal"`` samples from it. ``"mixture"``
+        fits a Gaussian mixture to the codes of the training rows after training
+        (one posterior draw per row: the aggregate posterior) and samples from it,
+        so that codes fall where the training rows' codes are rather than in the
+        holes of the standard normal that no row reaches (see Notes): full
+        covariances, 30 components or one per 50 training rows, whichever is fewer.
+        A mixture instance is cloned and fitted instead (its ``n_components`` cut
+        to the number of rows where it exceeds it). A conditional model fits one
+        mixture per class. :meth:`transform`, :meth:`inverse_transform` and
+        :meth:`score_samples` do not depend on it.
     learn_scale : bool, default=True
         Learn the Gaussian standard deviation of each continuous column; else 1 (in
         the encoder's normalised units).
@@ -183,6 +200,9 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
     n_components_ : int
         The latent dimension used: ``n_components``, with ``"auto"`` resolved
         against the encoded table.
+    prior_ : GaussianMixture, BayesianGaussianMixture, list or None
+        The fitted prior mixture (``None`` for ``prior="normal"``); for a
+        conditional model, a list of mixtures, one per class of ``classes_``.
     n_active_components_ : int
         Latent dimensions in use: those whose posterior mean varies across the
         training rows with variance above 0.01 (the "active units" of Burda et al.);
@@ -208,6 +228,17 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
     estimator's ``random_state`` at each call, so with an int it repeats its rows.
     A pickled model keeps its place in the stream.
 
+    The prior: with ``beta`` below 1 the training rows' codes fill a smaller and
+    lumpier region than the standard normal prior, and codes drawn from it land
+    where the decoder saw no row. ``prior="mixture"`` draws them from a Gaussian
+    mixture fitted to the training rows' codes ("ex-post density estimation" [5]_;
+    TabSyn [6]_ fits a diffusion model there): on the tables the defaults were
+    chosen on, a boosted detector's AUC against held-out rows fell from 0.67-0.79
+    (``beta=1``, standard normal prior) to 0.57-0.69 (``beta=0.3``, mixture prior)
+    (the user guide's "Which generator for which table" reports the figures on
+    other tables). The mixture is fitted on at most 50,000 training rows, drawn at
+    random.
+
     :meth:`fit_resample` fits a model conditional on ``y`` whatever ``conditional``
     says. A step of ``imblearn.pipeline.Pipeline`` may not have both ``transform``
     and ``fit_resample``, so inside one use :class:`GANSampler` or
@@ -229,6 +260,10 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
        using Deep Conditional Generative Models", NeurIPS 2015.
     .. [4] Y. Burda, R. Grosse and R. Salakhutdinov, "Importance Weighted
        Autoencoders", ICLR 2016.
+    .. [5] P. Ghosh, M. S. M. Sajjadi, A. Vergari, M. Black and B. Schölkopf, "From
+       Variational to Deterministic Autoencoders", ICLR 2020.
+    .. [6] H. Zhang et al., "Mixed-Type Tabular Data Synthesis with Score-based
+       Diffusion in Latent Space", ICLR 2024.
 
     Examples
     --------
@@ -252,6 +287,7 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         "batch_norm": ["boolean"],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "kl_warmup_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "prior": [StrOptions({"mixture", "normal"}), *MIXTURE_CLASSES],
         "learn_scale": ["boolean"],
         "conditional": ["boolean"],
         "sampling_strategy": SAMPLING_STRATEGY_CONSTRAINT,
@@ -265,8 +301,9 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         activation="relu",
         dropout=0.0,
         batch_norm=False,
-        beta=1.0,
+        beta=0.3,
         kl_warmup_epochs=0,
+        prior="mixture",
         learn_scale=True,
         conditional=False,
         sampling_strategy="auto",
@@ -294,6 +331,7 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         self.batch_norm = batch_norm
         self.beta = beta
         self.kl_warmup_epochs = kl_warmup_epochs
+        self.prior = prior
         self.learn_scale = learn_scale
         self.conditional = conditional
         self.sampling_strategy = sampling_strategy
@@ -365,9 +403,34 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         return TableDataset(self._with_classes(state.Z[rows], codes), device=state.device)
 
     def _after_fit(self, state):
+        module = self._module()
+        data = self._with_classes(state.Z, state.codes)
         with torch.no_grad():
-            means = self._posterior_means(self._with_classes(state.Z, state.codes))
+            out = self._apply_batches(lambda x: torch.cat(module.posterior(x), dim=1), data)
+        means, log_var = np.split(out.astype(np.float64), 2, axis=1)
         self.n_active_components_ = int(np.sum(means.var(axis=0) > ACTIVE_UNIT_THRESHOLD))
+        self.prior_ = self._fit_prior(state, means, np.exp(0.5 * log_var))
+
+    def _fit_prior(self, state, means, stds):
+        """The prior mixture(s) of ``prior``, fitted on one posterior draw of (at most
+        ``PRIOR_MAX_ROWS``) training rows; None for the standard normal."""
+        if isinstance(self.prior, str) and self.prior == "normal":
+            return None
+        rng = np.random.RandomState(state.seed)
+        rows = state.train_rows
+        if len(rows) > PRIOR_MAX_ROWS:
+            rows = np.sort(rng.choice(rows, PRIOR_MAX_ROWS, replace=False))
+        codes = means[rows] + stds[rows] * rng.standard_normal((len(rows), means.shape[1]))
+        if self.classes_ is None:
+            return fit_mixture(self.prior, codes, state.seed)
+        labels = state.codes[rows]
+        # a class absent from the rows drawn keeps the standard normal (None)
+        return [
+            fit_mixture(self.prior, codes[labels == c], state.seed)
+            if np.any(labels == c)
+            else None
+            for c in range(len(self.classes_))
+        ]
 
     def _with_classes(self, Z, codes):
         """Encoded rows followed by the one-hot classes of a conditional model."""
@@ -536,8 +599,26 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
 
     def _sample_encoded(self, n, codes, rng, target):
         """Codes from the prior, decoded with the likelihood's noise."""
-        latent = rng.standard_normal((n, self.n_components_)).astype(np.float32)
-        return self._decoded(latent, self._conditions(codes, n), rng)
+        return self._decoded(self._prior_codes(n, codes, rng), self._conditions(codes, n), rng)
+
+    def _prior_codes(self, n, codes, rng):
+        """``n`` latent codes from the prior (per class ``codes`` for a conditional
+        model), drawn with ``rng``."""
+        prior = getattr(self, "prior_", None)
+        if prior is None:
+            return rng.standard_normal((n, self.n_components_)).astype(np.float32)
+        if not isinstance(prior, list):
+            return sample_mixture(prior, n, rng)
+        latent = np.empty((n, self.n_components_), dtype=np.float32)
+        for c in np.unique(codes):
+            rows = codes == c
+            mixture = prior[c]
+            latent[rows] = (
+                rng.standard_normal((int(rows.sum()), self.n_components_))
+                if mixture is None
+                else sample_mixture(mixture, int(rows.sum()), rng)
+            )
+        return latent
 
     def score_samples(self, X, y=None):
         """Evidence lower bound of each row, in nats (higher: more likely).

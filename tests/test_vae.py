@@ -77,7 +77,9 @@ def test_elbo_scores_rank_real_rows_above_noise(vae, penguins):
 def test_history_has_reconstruction_and_kl_terms(vae):
     row = vae.history_[-1]
     assert {"train_loss", "train_nll", "train_kl"} <= set(row)
-    assert row["train_loss"] == pytest.approx(row["train_nll"] + row["train_kl"], rel=1e-4)
+    # the loss weighs the KL term with beta
+    expected = row["train_nll"] + vae.beta * row["train_kl"]
+    assert row["train_loss"] == pytest.approx(expected, rel=1e-4)
     first = vae.history_[0]
     assert row["train_nll"] < first["train_nll"]
     assert len(vae.loss_curve_) == vae.n_iter_ == 150
@@ -91,7 +93,8 @@ def test_active_components_detect_collapse(penguins):
 
 
 def test_kl_warmup_ramps_the_weight(penguins):
-    vae = VAETransformer(**{**FAST, "max_epochs": 10, "kl_warmup_epochs": 5}).fit(penguins)
+    params = {**FAST, "max_epochs": 10, "kl_warmup_epochs": 5, "beta": 1.0}
+    vae = VAETransformer(**params).fit(penguins)
     net = vae.net_
     assert net.kl_weight() == pytest.approx(1.0)
     kl_early = vae.history_[0, "train_kl"]
