@@ -50,6 +50,7 @@ from _common import (
     mean_std,
     now,
     parse_args,
+    record_other_cpu,
     result_stem,
     versions,
     write_results,
@@ -327,6 +328,22 @@ def to_markdown(frame: pd.DataFrame, meta: dict) -> str:
     return "\n".join(out)
 
 
+def kept_note(kept_from: dict) -> str:
+    """The settings line of the rows kept from an earlier run."""
+    speed = kept_from.get("calibration_s")
+    machine_note = (
+        f"its speed reference {speed:.3f} s (compare it with this run's: fit times are "
+        "compared within one run only)"
+        if speed
+        else "the same settings"
+    )
+    return (
+        f"{', '.join(kept_from['models'])}: run of {kept_from['date']} "
+        f"(`{kept_from['command']}`), the same settings, {machine_note}; each family is "
+        "compared with its reference within one run"
+    )
+
+
 def main(argv=None) -> int:
     parser = make_parser(
         __doc__,
@@ -375,12 +392,15 @@ def main(argv=None) -> int:
             "date": previous["meta"]["date"],
             "command": previous["meta"]["command"],
             "versions": previous["meta"]["versions"],
+            "calibration_s": previous["meta"]["machine"].get("calibration_s"),
         }
     mach = machine(args.threads, load_start)
-    mach["other_cpu_max"] = (
-        float(frame["other_cpu"].max()) if frame["other_cpu"].notna().any() else None
+    record_other_cpu(
+        mach,
+        frame.loc[frame["model"] != BASELINE, "other_cpu"],
+        "during the fits of the package's models and the references; the floor's fits "
+        "take microseconds, too short to measure a share",
     )
-    mach["other_cpu"] = mach["other_cpu_max"]
     import ctgan
 
     ours = ", ".join(REFERENCE)
@@ -434,16 +454,7 @@ def main(argv=None) -> int:
             "random_state=seed) (30 levels, at most 5,000 rows each; the naive "
             "variant, in the encoded features; identical-distribution rows score "
             "about 0.95 / 0.45 / 0.45, copies 1 / 1 / 0)",
-            **(
-                {
-                    "Rows kept from an earlier run": f"{', '.join(kept_from['models'])}: "
-                    f"run of {kept_from['date']} (`{kept_from['command']}`), same "
-                    "settings and machine; each family is compared with its reference "
-                    "within one run"
-                }
-                if kept_from
-                else {}
-            ),
+            **({"Rows kept from an earlier run": kept_note(kept_from)} if kept_from else {}),
         },
     )
     markdown = to_markdown(frame, meta)

@@ -71,6 +71,17 @@ def test_default_checks_against_the_best_reference(ganae_docs):
     assert b["speed"]["B"] == pytest.approx(5.0)
     assert ganae_docs.default_checks(_results(), "C", ["B"]) == {"a": None, "b": None}
 
+    # fit times are compared within one run only: a reference kept from an earlier run
+    # (bench_generators --keep) gets no ratio, and the page says so
+    kept = {**_results(), "meta": {"kept_from": {"models": ["B"]}}}
+    assert ganae_docs.default_checks(kept, "A", ["B"])["a"]["speed"] == {"B": None}
+    both = {**_results(), "meta": {"kept_from": {"models": ["A", "B"]}}}
+    assert ganae_docs.default_checks(both, "A", ["B"])["a"]["speed"]["B"] == pytest.approx(2.0)
+    text = "\n".join(
+        ganae_docs._generators(kept, {"view": "choice", "default": "A", "reference": "B"})
+    )
+    assert "other run" in text
+
 
 def test_choice_view_renders_both_tables(ganae_docs):
     lines = ganae_docs._generators(
