@@ -34,6 +34,7 @@ the defaults otherwise, seeds as given. Results go to
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 
@@ -97,11 +98,19 @@ def _levels(values: pd.Series) -> list:
     return [v for v, s in shares.items() if s >= MIN_SHARE][:MAX_LEVELS]
 
 
-def run_table(name: str, train: pd.DataFrame, column: str, epochs, seed, quick) -> list[dict]:
+#: the models' labels (``--models``, ``--keep``)
+MODEL_LABELS = list(_models(1, 0, "c", False))
+
+
+def run_table(
+    name: str, train: pd.DataFrame, column: str, epochs, seed, quick, models=None
+) -> list[dict]:
     rows = []
     others = [c for c in train.columns if c != column]
     X, y = train[others], train[column]
     for label, (make, how) in _models(epochs, seed, column, quick).items():
+        if models is not None and label not in models:
+            continue
         model = make()
         start = time.perf_counter()
         with warnings.catch_warnings():
@@ -190,6 +199,15 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (300)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="(0 1)")
     parser.add_argument("--tables", nargs="+", default=None, choices=list(TABLES))
+    parser.add_argument("--models", nargs="+", default=MODEL_LABELS, choices=MODEL_LABELS)
+    parser.add_argument(
+        "--keep",
+        nargs="+",
+        default=[],
+        choices=MODEL_LABELS,
+        help="models whose rows to keep from the existing results file (a rerun of the "
+        "others; the tables, seeds and epochs must be those of that run)",
+    )
     args = parse_args(parser, argv)
     load_at_start = load_average()
     torch.set_num_threads(TORCH_THREADS)
@@ -197,12 +215,27 @@ def main(argv=None) -> int:
     seeds = args.seeds or ([0] if args.quick else [0, 1])
     tables = args.tables or (QUICK_TABLES if args.quick else list(TABLES))
 
+    previous_path = args.results_dir / f"{result_stem('conditional', args.quick)}.json"
+    if args.keep and not previous_path.exists():
+        parser.error(f"--keep needs the rows of an earlier run: {previous_path} does not exist")
     rows = []
     for name in tables:
         load, column = TABLES[name]
         train, _ = holdout_split(load())
         for seed in seeds:
-            rows.extend(run_table(name, train, column, epochs, seed, args.quick))
+            rows.extend(run_table(name, train, column, epochs, seed, args.quick, args.models))
+    kept_from = None
+    if args.keep:
+        previous = json.loads(previous_path.read_text(encoding="utf-8"))
+        old = [r for r in previous["rows"] if r["model"] in args.keep]
+        # the kept rows first, table by table, in the order of the tables run
+        order = {t: i for i, t in enumerate(tables)}
+        rows = sorted(old + rows, key=lambda r: order.get(r["table"], len(order)))
+        kept_from = {
+            "models": args.keep,
+            "date": previous["meta"]["date"],
+            "command": previous["meta"]["command"],
+        }
 
     frame = pd.DataFrame(rows)
     meta = {
@@ -218,6 +251,15 @@ def main(argv=None) -> int:
             "Levels": f"those with at least {MIN_SHARE:.0%} of the rows, {MAX_LEVELS} at most",
             "Scores": "quality_report(real subgroup, generated rows, detection=False), "
             "over every column but the condition; 1 scoring thread",
+            **(
+                {
+                    "Rows kept from an earlier run": f"{', '.join(kept_from['models'])}: "
+                    f"run of {kept_from['date']} (`{kept_from['command']}`), the same "
+                    "tables, split, epochs and seeds"
+                }
+                if kept_from
+                else {}
+            ),
         },
     }
     md = [header("Conditional fidelity: generated subgroups against real ones", meta), ""]

@@ -90,11 +90,16 @@ def sample_mixture(mixture, n: int, rng) -> np.ndarray:
     factor = _cholesky(mixture)
     component = rng.choice(len(weights), size=n, p=weights / weights.sum())
     noise = rng.standard_normal((n, means.shape[1]))
-    out = means[component]
-    for j in np.unique(component):
-        rows = component == j
-        if factor.ndim == 3:
-            out[rows] += noise[rows] @ factor[j].T
-        else:
-            out[rows] += noise[rows] * factor[j]
+    # rows grouped by component (a stable sort), each group one product; the codes go
+    # back to the rows' own positions
+    order = np.argsort(component, kind="stable")
+    ends = np.cumsum(np.bincount(component, minlength=len(weights)))
+    out = np.empty_like(noise)
+    start = 0
+    for j, end in enumerate(ends):
+        if end > start:
+            block = noise[order[start:end]]
+            block = block @ factor[j].T if factor.ndim == 3 else block * factor[j]
+            out[order[start:end]] = block + means[j]
+        start = end
     return out.astype(np.float32)
