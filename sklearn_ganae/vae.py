@@ -128,7 +128,8 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         covariances, 30 components or one per 50 training rows, whichever is fewer.
         A mixture instance is cloned and fitted instead (its ``n_components`` cut
         to the number of rows where it exceeds it). A conditional model fits one
-        mixture per class. :meth:`transform`, :meth:`inverse_transform` and
+        mixture per class (a class of a single training row keeps the standard
+        normal). :meth:`transform`, :meth:`inverse_transform` and
         :meth:`score_samples` do not depend on it.
     learn_scale : bool, default=True
         Learn the Gaussian standard deviation of each continuous column; else 1 (in
@@ -202,7 +203,8 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         against the encoded table.
     prior_ : GaussianMixture, BayesianGaussianMixture, list or None
         The fitted prior mixture (``None`` for ``prior="normal"``); for a
-        conditional model, a list of mixtures, one per class of ``classes_``.
+        conditional model, a list of mixtures, one per class of ``classes_`` (``None``
+        for a class of a single training row: the standard normal).
     n_active_components_ : int
         Latent dimensions in use: those whose posterior mean varies across the
         training rows with variance above 0.01 (the "active units" of Burda et al.);
@@ -425,10 +427,11 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         if self.classes_ is None:
             return fit_mixture(self.prior, codes, state.seed)
         labels = state.codes[rows]
-        # a class absent from the rows drawn keeps the standard normal (None)
+        # a class with fewer than two rows drawn keeps the standard normal (None): one
+        # code has no spread to fit, and a mixture on it would decode copies of its row
         return [
             fit_mixture(self.prior, codes[labels == c], state.seed)
-            if np.any(labels == c)
+            if np.sum(labels == c) >= 2
             else None
             for c in range(len(self.classes_))
         ]

@@ -159,6 +159,18 @@ def test_conditional_model_has_one_prior_per_class(penguins_xy):
     ]
 
 
+def test_a_class_of_one_row_keeps_the_standard_normal(penguins_xy):
+    X, y = penguins_xy
+    y = y.astype(object).copy()
+    y.iloc[0] = "Emperor"  # a class of a single row
+    vae = VAETransformer(**FAST, conditional=True).fit(X, y)
+    single = list(vae.classes_).index("Emperor")
+    assert vae.prior_[single] is None
+    assert all(m is not None for i, m in enumerate(vae.prior_) if i != single)
+    rows = vae.sample(20, y="Emperor", random_state=0)
+    assert rows.shape == (20, X.shape[1]) and not rows.isna().all().any()
+
+
 def test_prior_parameter_is_validated(penguins):
     for bad in ("gmm", KernelDensity(), 3):
         with pytest.raises(ValueError, match="'prior' parameter of VAETransformer must be"):
