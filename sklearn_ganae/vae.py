@@ -240,7 +240,9 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
     prior) to 0.57 / 0.66 / 0.70 (``beta=0.3``, mixture prior); ``beta=0.3`` with
     the standard normal prior gave 0.61 / 0.73 / 0.79 (the user guide's "Which
     generator for which table" reports the figures on other tables). The mixture
-    is fitted on at most 20,000 training rows, drawn at random.
+    is fitted on at most 20,000 training rows, drawn at random (about 3 seconds for
+    16,000 rows of 8 dimensions, 2 cores); drawing codes from it costs about 5% of
+    :meth:`sample`'s throughput against the standard normal.
 
     :meth:`fit_resample` fits a model conditional on ``y`` whatever ``conditional``
     says. A step of ``imblearn.pipeline.Pipeline`` may not have both ``transform``
