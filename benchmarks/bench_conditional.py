@@ -199,7 +199,13 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (300)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="(0 1)")
     parser.add_argument("--tables", nargs="+", default=None, choices=list(TABLES))
-    parser.add_argument("--models", nargs="+", default=MODEL_LABELS, choices=MODEL_LABELS)
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=None,
+        choices=MODEL_LABELS,
+        help="(every model but those of --keep)",
+    )
     parser.add_argument(
         "--keep",
         nargs="+",
@@ -209,6 +215,14 @@ def main(argv=None) -> int:
         "others; the tables, seeds and epochs must be those of that run)",
     )
     args = parse_args(parser, argv)
+    if args.models is None:
+        args.models = [m for m in MODEL_LABELS if m not in args.keep]
+    both = sorted(set(args.keep) & set(args.models))
+    if both:
+        parser.error(
+            f"{', '.join(both)}: in both --models and --keep (a model's rows come from one "
+            "run: rerun it, or keep it)"
+        )
     load_at_start = load_average()
     torch.set_num_threads(TORCH_THREADS)
     epochs = args.epochs or (3 if args.quick else 300)

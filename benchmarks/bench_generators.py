@@ -328,6 +328,26 @@ def to_markdown(frame: pd.DataFrame, meta: dict) -> str:
     return "\n".join(out)
 
 
+def kept_record(previous: dict, models: list[str]) -> dict:
+    """What the results say about the rows kept from the run of ``previous`` (its
+    meta): which models, that run's command, versions and speed reference, and for
+    each kept model the date of the run that measured it (``runs``: carried on from
+    that run's own kept rows, so that a fit time is never compared across runs)."""
+    earlier = previous.get("kept_from") or {}
+    runs = {m: (earlier.get("runs") or {}).get(m, previous["date"]) for m in models}
+    if earlier and "runs" not in earlier:  # a record of before ``runs``: its date
+        runs.update({m: earlier["date"] for m in models if m in earlier.get("models", ())})
+    return {
+        "models": list(models),
+        "date": previous["date"],
+        "command": previous["command"],
+        "versions": previous["versions"],
+        "calibration_s": previous["machine"].get("calibration_s"),
+        "runs": runs,
+        "kept_from": earlier or None,
+    }
+
+
 def kept_note(kept_from: dict) -> str:
     """The settings line of the rows kept from an earlier run."""
     speed = kept_from.get("calibration_s")
@@ -337,10 +357,18 @@ def kept_note(kept_from: dict) -> str:
         if speed
         else "the same settings"
     )
+    older = {m: d for m, d in (kept_from.get("runs") or {}).items() if d != kept_from["date"]}
+    earlier = (
+        " (of these, "
+        + ", ".join(f"{m} measured on {d}" for m, d in older.items())
+        + ", kept by that run in turn)"
+        if older
+        else ""
+    )
     return (
         f"{', '.join(kept_from['models'])}: run of {kept_from['date']} "
-        f"(`{kept_from['command']}`), the same settings, {machine_note}; each family is "
-        "compared with its reference within one run"
+        f"(`{kept_from['command']}`){earlier}, the same settings, {machine_note}; each "
+        "family is compared with its reference within one run"
     )
 
 
@@ -353,7 +381,13 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=None, help="training epochs (300)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="(0 1 2)")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=None,
+        choices=list(MODELS),
+        help="(every model but those of --keep)",
+    )
     parser.add_argument(
         "--tables", nargs="+", default=None, choices=list(TABLES), help="(all four)"
     )
@@ -366,6 +400,14 @@ def main(argv=None) -> int:
         "family: each family is still compared with its reference within one run)",
     )
     args = parse_args(parser, argv)
+    if args.models is None:
+        args.models = [m for m in list(MODELS) if m not in args.keep]
+    both = sorted(set(args.keep) & set(args.models))
+    if both:
+        parser.error(
+            f"{', '.join(both)}: in both --models and --keep (a model's rows come from one "
+            "run: rerun it, or keep it)"
+        )
     torch.set_num_threads(args.threads)
     epochs = args.epochs or (3 if args.quick else 300)
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
@@ -387,13 +429,7 @@ def main(argv=None) -> int:
         frame = pd.concat([old, frame], ignore_index=True)
         order = {t: i for i, t in enumerate(TABLES)}
         frame = frame.sort_values("table", key=lambda c: c.map(order), kind="stable")
-        kept_from = {
-            "models": args.keep,
-            "date": previous["meta"]["date"],
-            "command": previous["meta"]["command"],
-            "versions": previous["meta"]["versions"],
-            "calibration_s": previous["meta"]["machine"].get("calibration_s"),
-        }
+        kept_from = kept_record(previous["meta"], args.keep)
     mach = machine(args.threads, load_start)
     record_other_cpu(
         mach,

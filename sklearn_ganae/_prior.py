@@ -29,8 +29,12 @@ MIXTURE_CLASSES = (GaussianMixture, BayesianGaussianMixture)
 PRIOR_COMPONENTS = 30
 #: ... and at least this many training rows per component (small tables get fewer)
 ROWS_PER_COMPONENT = 50
-#: the mixture is fitted on at most this many training rows (drawn at random): at
-#: least 667 rows per component of the default mixture
+#: a table (or a class of a conditional model) of fewer training rows keeps the
+#: standard normal: a full covariance fitted on a handful of codes is degenerate, and
+#: its draws decode to near-copies of those rows
+MIN_PRIOR_ROWS = ROWS_PER_COMPONENT
+#: the mixture (of each class) is fitted on at most this many training rows, drawn at
+#: random: at least 667 rows per component of the default mixture
 PRIOR_MAX_ROWS = 20_000
 #: covariance regularisation of ``prior="mixture"``, in the codes' units (the
 #: standard normal prior's variance is 1)
@@ -47,6 +51,24 @@ def default_mixture(n_rows: int, seed: int) -> GaussianMixture:
         reg_covar=PRIOR_REG_COVAR,
         random_state=seed,
     )
+
+
+def check_prior(prior) -> None:
+    """Validate a mixture instance's parameters before any training (a bad one would
+    otherwise fail only after the network is trained)."""
+    if not isinstance(prior, str):
+        clone(prior)._validate_params()
+
+
+def prior_rows(rows: np.ndarray, rng) -> np.ndarray | None:
+    """The training rows (positions) a prior is fitted on: at most ``PRIOR_MAX_ROWS``
+    of ``rows`` drawn with ``rng``, sorted; None (the standard normal) for fewer than
+    ``MIN_PRIOR_ROWS``."""
+    if len(rows) < MIN_PRIOR_ROWS:
+        return None
+    if len(rows) > PRIOR_MAX_ROWS:
+        rows = np.sort(rng.choice(rows, PRIOR_MAX_ROWS, replace=False))
+    return rows
 
 
 def fit_mixture(prior, codes: np.ndarray, seed: int):

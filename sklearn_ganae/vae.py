@@ -13,7 +13,13 @@ from skorch.callbacks import PassthroughScoring
 
 from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer, atomic_fit
 from sklearn_ganae._generator import GeneratorMixin
-from sklearn_ganae._prior import MIXTURE_CLASSES, PRIOR_MAX_ROWS, fit_mixture, sample_mixture
+from sklearn_ganae._prior import (
+    MIXTURE_CLASSES,
+    check_prior,
+    fit_mixture,
+    prior_rows,
+    sample_mixture,
+)
 from sklearn_ganae._resampling import SAMPLING_STRATEGY_CONSTRAINT
 from sklearn_ganae._training import TableDataset, TabularNet
 from sklearn_ganae.nn import (
@@ -128,9 +134,10 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         covariances, 30 components or one per 50 training rows, whichever is fewer.
         A mixture instance is cloned and fitted instead (its ``n_components`` cut
         to the number of rows where it exceeds it). A conditional model fits one
-        mixture per class (a class of a single training row keeps the standard
-        normal). :meth:`transform`, :meth:`inverse_transform` and
-        :meth:`score_samples` do not depend on it.
+        mixture per class. A table, or a class, of fewer than 50 training rows keeps
+        the standard normal: a full covariance fitted on a few codes is degenerate,
+        and its draws would decode to near-copies of those rows. :meth:`transform`,
+        :meth:`inverse_transform` and :meth:`score_samples` do not depend on it.
     learn_scale : bool, default=True
         Learn the Gaussian standard deviation of each continuous column; else 1 (in
         the encoder's normalised units).
@@ -202,9 +209,10 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         The latent dimension used: ``n_components``, with ``"auto"`` resolved
         against the encoded table.
     prior_ : GaussianMixture, BayesianGaussianMixture, list or None
-        The fitted prior mixture (``None`` for ``prior="normal"``); for a
-        conditional model, a list of mixtures, one per class of ``classes_`` (``None``
-        for a class of a single training row: the standard normal).
+        The fitted prior mixture (``None``: the standard normal, for
+        ``prior="normal"`` or fewer than 50 training rows); for a conditional model,
+        a list with one per class of ``classes_`` (``None`` for a class of fewer than
+        50 training rows).
     n_active_components_ : int
         Latent dimensions in use: those whose posterior mean varies across the
         training rows with variance above 0.01 (the "active units" of Burda et al.);
@@ -240,9 +248,11 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
     prior) to 0.57 / 0.66 / 0.70 (``beta=0.3``, mixture prior); ``beta=0.3`` with
     the standard normal prior gave 0.61 / 0.73 / 0.79 (the user guide's "Which
     generator for which table" reports the figures on other tables). The mixture
-    is fitted on at most 20,000 training rows, drawn at random (about 3 seconds for
-    16,000 rows of 8 dimensions, 2 cores); drawing codes from it costs about 5% of
-    :meth:`sample`'s throughput against the standard normal.
+    (of each class) is fitted on at most 20,000 training rows, drawn at random: 3.3 s
+    for 16,000 codes of 8 dimensions on one BLAS thread, as it runs (8 s on two,
+    measured on 2 cores). Drawing codes from it cost 5% of :meth:`sample`'s
+    throughput against the standard normal on the same model (1 thread, 500,000
+    rows of 23 columns).
 
     :meth:`fit_resample` fits a model conditional on ``y`` whatever ``conditional``
     says. A step of ``imblearn.pipeline.Pipeline`` may not have both ``transform``
@@ -417,26 +427,30 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         self.prior_ = self._fit_prior(state, means, np.exp(0.5 * log_var))
 
     def _fit_prior(self, state, means, stds):
-        """The prior mixture(s) of ``prior``, fitted on one posterior draw of (at most
-        ``PRIOR_MAX_ROWS``) training rows; None for the standard normal."""
+        """The prior mixture(s) of ``prior``, each fitted on one posterior draw of (at
+        most ``PRIOR_MAX_ROWS``) training rows of the table or of its class; None for
+        the standard normal (``prior="normal"``, or too few rows)."""
         if isinstance(self.prior, str) and self.prior == "normal":
             return None
         rng = np.random.RandomState(state.seed)
-        rows = state.train_rows
-        if len(rows) > PRIOR_MAX_ROWS:
-            rows = np.sort(rng.choice(rows, PRIOR_MAX_ROWS, replace=False))
-        codes = means[rows] + stds[rows] * rng.standard_normal((len(rows), means.shape[1]))
+
+        def fit_on(rows):
+            rows = prior_rows(rows, rng)
+            if rows is None:
+                return None
+            noise = rng.standard_normal((len(rows), means.shape[1]))
+            return fit_mixture(self.prior, means[rows] + stds[rows] * noise, state.seed)
+
+        rows = np.asarray(state.train_rows)
         if self.classes_ is None:
-            return fit_mixture(self.prior, codes, state.seed)
+            return fit_on(rows)
+        # per class: a rare class keeps all its rows, however large the table
         labels = state.codes[rows]
-        # a class with fewer than two rows drawn keeps the standard normal (None): one
-        # code has no spread to fit, and a mixture on it would decode copies of its row
-        return [
-            fit_mixture(self.prior, codes[labels == c], state.seed)
-            if np.sum(labels == c) >= 2
-            else None
-            for c in range(len(self.classes_))
-        ]
+        return [fit_on(rows[labels == c]) for c in range(len(self.classes_))]
+
+    def _check_training_rows(self, state):
+        super()._check_training_rows(state)
+        check_prior(self.prior)  # a bad mixture instance fails before training
 
     def _with_classes(self, Z, codes):
         """Encoded rows followed by the one-hot classes of a conditional model."""

@@ -75,8 +75,12 @@ def test_default_checks_against_the_best_reference(ganae_docs):
     # (bench_generators --keep) gets no ratio, and the page says so
     kept = {**_results(), "meta": {"kept_from": {"models": ["B"]}}}
     assert ganae_docs.default_checks(kept, "A", ["B"])["a"]["speed"] == {"B": None}
-    both = {**_results(), "meta": {"kept_from": {"models": ["A", "B"]}}}
+    both = {**_results(), "meta": {"kept_from": {"models": ["A", "B"], "date": "d1"}}}
     assert ganae_docs.default_checks(both, "A", ["B"])["a"]["speed"]["B"] == pytest.approx(2.0)
+    # kept twice over: each model's own run decides
+    runs = {"models": ["A", "B"], "date": "d2", "runs": {"A": "d2", "B": "d1"}}
+    nested = {**_results(), "meta": {"kept_from": runs}}
+    assert ganae_docs.default_checks(nested, "A", ["B"])["a"]["speed"] == {"B": None}
     text = "\n".join(
         ganae_docs._generators(kept, {"view": "choice", "default": "A", "reference": "B"})
     )

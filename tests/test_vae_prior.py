@@ -11,6 +11,7 @@ from sklearn.neighbors import KernelDensity
 
 from sklearn_ganae import TabularEncoder, VAETransformer
 from sklearn_ganae._prior import (
+    MIN_PRIOR_ROWS,
     PRIOR_COMPONENTS,
     ROWS_PER_COMPONENT,
     default_mixture,
@@ -42,9 +43,11 @@ def blobs_vae():
 @pytest.mark.parametrize("kind", ["full", "tied", "diag", "spherical"])
 def test_sample_mixture_follows_the_fitted_mixture(kind):
     rng = np.random.RandomState(0)
-    data = np.vstack(
-        [rng.normal([-6, 0], [0.5, 2.0], (3000, 2)), rng.normal([6, 3], [1.5, 0.5], (1000, 2))]
-    )
+    # correlated components (off-diagonal covariances): a factor applied transposed
+    # would give the wrong correlation
+    a = rng.multivariate_normal([-6, 0], [[1.0, 0.8], [0.8, 1.0]], 3000)
+    b = rng.multivariate_normal([6, 3], [[2.0, -1.2], [-1.2, 1.0]], 1000)
+    data = np.vstack([a, b])
     mixture = GaussianMixture(2, covariance_type=kind, random_state=0).fit(data)
     codes = sample_mixture(mixture, 20_000, np.random.RandomState(1))
     assert codes.dtype == np.float32 and codes.shape == (20_000, 2)
@@ -152,23 +155,87 @@ def test_conditional_model_has_one_prior_per_class(penguins_xy):
     rows = vae.sample(30, y="Gentoo", random_state=0)
     assert rows.shape == (30, X.shape[1])
     # a user's mixture, per class, with its n_components cut to the class's rows
-    few = X.iloc[:60], y.iloc[:60]
-    mine = VAETransformer(**FAST, conditional=True, prior=GaussianMixture(80)).fit(*few)
-    assert [m.n_components for m in mine.prior_] == [
-        int((few[1] == c).sum()) for c in mine.classes_
-    ]
+    # (Chinstrap has 68)
+    mine = GaussianMixture(100, covariance_type="diag")
+    fitted = VAETransformer(**FAST, conditional=True, prior=mine).fit(X, y)
+    counts = [int((y == c).sum()) for c in fitted.classes_]
+    assert [m.n_components for m in fitted.prior_] == [min(100, n) for n in counts]
+    assert mine.n_components == 100 and not hasattr(mine, "weights_")
 
 
-def test_a_class_of_one_row_keeps_the_standard_normal(penguins_xy):
+@pytest.mark.parametrize("n_rare", [1, 2, MIN_PRIOR_ROWS - 1])
+def test_a_small_class_keeps_the_standard_normal(penguins_xy, n_rare):
     X, y = penguins_xy
     y = y.astype(object).copy()
-    y.iloc[0] = "Emperor"  # a class of a single row
-    vae = VAETransformer(**FAST, conditional=True).fit(X, y)
-    single = list(vae.classes_).index("Emperor")
-    assert vae.prior_[single] is None
-    assert all(m is not None for i, m in enumerate(vae.prior_) if i != single)
+    y.iloc[:n_rare] = "Emperor"  # a class of too few rows for a mixture
+    vae = VAETransformer(**{**FAST, "max_epochs": 3}, conditional=True).fit(X, y)
+    rare = list(vae.classes_).index("Emperor")
+    assert vae.prior_[rare] is None
+    assert all(m is not None for i, m in enumerate(vae.prior_) if i != rare)
     rows = vae.sample(20, y="Emperor", random_state=0)
     assert rows.shape == (20, X.shape[1]) and not rows.isna().all().any()
+
+
+@pytest.mark.parametrize("n_rows", [1, 3, MIN_PRIOR_ROWS - 1])
+def test_a_small_table_keeps_the_standard_normal(n_rows):
+    rng = np.random.RandomState(0)
+    table = pd.DataFrame({"a": rng.normal(size=n_rows), "b": rng.normal(size=n_rows)})
+    vae = VAETransformer(n_components=2, hidden_layer_sizes=(4,), max_epochs=2).fit(table)
+    assert vae.prior_ is None
+    assert vae.sample(5, random_state=0).shape == (5, 2)
+    big = pd.DataFrame(
+        {"a": rng.normal(size=MIN_PRIOR_ROWS), "b": rng.normal(size=MIN_PRIOR_ROWS)}
+    )
+    fitted = VAETransformer(n_components=2, hidden_layer_sizes=(4,), max_epochs=2).fit(big)
+    assert fitted.prior_ is not None
+
+
+def test_large_tables_fit_the_prior_on_a_subsample_per_class(monkeypatch, penguins_xy):
+    # at most PRIOR_MAX_ROWS rows per class: every class keeps a prior fitted on its
+    # own rows, a rare one too
+    import sklearn_ganae._prior as prior_module
+
+    monkeypatch.setattr(prior_module, "PRIOR_MAX_ROWS", 60)
+    seen = []
+    fit = prior_module.fit_mixture
+
+    def recording(prior, codes, seed):
+        seen.append(len(codes))
+        return fit(prior, codes, seed)
+
+    monkeypatch.setattr("sklearn_ganae.vae.fit_mixture", recording)
+    X, y = penguins_xy
+    vae = VAETransformer(**{**FAST, "max_epochs": 3}, conditional=True).fit(X, y)
+    counts = [int((y == c).sum()) for c in vae.classes_]  # 152, 68, 124
+    assert seen == [min(60, n) for n in counts]
+    seen.clear()
+    VAETransformer(**{**FAST, "max_epochs": 3}).fit(X)
+    assert seen == [60]
+
+
+def test_a_bad_mixture_fails_before_training(penguins):
+    bad = GaussianMixture(covariance_type="bogus")
+    vae = VAETransformer(**FAST, prior=bad)
+    with pytest.raises(ValueError, match="covariance_type"):
+        vae.fit(penguins)
+    assert not hasattr(vae, "net_")  # refused before any training
+
+
+def test_prior_survives_saving_and_pickling(tmp_path, penguins_xy):
+    import pickle
+
+    from sklearn_ganae import load, save
+
+    X, y = penguins_xy
+    y = y.astype(object).copy()
+    y.iloc[:3] = "Emperor"  # a None in the list of priors
+    vae = VAETransformer(**{**FAST, "max_epochs": 3}, conditional=True).fit(X, y)
+    assert any(m is None for m in vae.prior_)
+    expected = vae.sample(40, y=list(vae.classes_) * 10, random_state=0)
+    path = save(vae, tmp_path / "vae.ganae")
+    for again in (load(path), pickle.loads(pickle.dumps(vae))):
+        rows = again.sample(40, y=list(vae.classes_) * 10, random_state=0)
+        pd.testing.assert_frame_equal(rows, expected)
 
 
 def test_prior_parameter_is_validated(penguins):

@@ -478,6 +478,15 @@ def generator_ranking(data: dict) -> dict:
     return out
 
 
+def _run_of(meta: dict):
+    """``model -> run`` of a results file: the date of the run that measured it (its
+    ``kept_from`` record's ``runs``, or that record's date for a kept model), else
+    this run's."""
+    kept = meta.get("kept_from") or {}
+    runs = kept.get("runs") or {m: kept.get("date") for m in kept.get("models", ())}
+    return lambda model: runs.get(model, "this run")
+
+
 def default_checks(data: dict, default: str, references: list[str]) -> dict:
     """Per data table, the recommended ``default`` against the ``references``: each
     target as ``(passed, text)``; ``None`` where the table lacks the default or a
@@ -511,11 +520,9 @@ def default_checks(data: dict, default: str, references: list[str]) -> dict:
         fit = mean(default, "fit_s")
         # a fit time is compared only within one run (rows kept from an earlier run
         # were timed on another day, at another machine speed): None otherwise
-        kept = set((data.get("meta", {}).get("kept_from") or {}).get("models", ()))
+        run = _run_of(data.get("meta", {}))
         checks["speed"] = {
-            ref: mean(ref, "fit_s") / fit
-            if (ref in kept) == (default in kept)
-            else None
+            ref: mean(ref, "fit_s") / fit if run(ref) == run(default) else None
             for ref in references
         }
         out[table] = checks
