@@ -143,8 +143,12 @@ def check_same_table(written: dict, info: dict, folder) -> None:
 
 
 def remove_checkpoint(folder) -> None:
-    """Remove the checkpoint of a fit that ended normally."""
-    try:
-        checkpoint_path(folder).unlink()
-    except FileNotFoundError:
-        pass
+    """Remove the checkpoint of a fit that ended normally, and the partial files a
+    process killed while writing one left behind (the atomic writer's hidden
+    ``.checkpoint.ganae.*.tmp`` beside it: the checkpoint itself is always whole)."""
+    path = checkpoint_path(folder)
+    for leftover in [path, *path.parent.glob(f".{path.name}.*.tmp")]:
+        try:
+            leftover.unlink()
+        except FileNotFoundError:
+            pass

@@ -110,8 +110,10 @@ class AutoencoderTransformer(BaseTabularTransformer):
         that finds there the checkpoint of the same fit (same parameters, same table)
         resumes from it, so that running the same code again after a crash or a
         kill continues where it stopped; a checkpoint of another fit is refused. A
-        fit that ends normally removes its checkpoint. Only rank 0 of a data-parallel
-        run writes.
+        checkpoint is written to a hidden temporary file and renamed, so it is always
+        whole; a kill during a write leaves that temporary file beside it. A fit that
+        ends normally removes its checkpoint and such leftovers. Only rank 0 of a
+        data-parallel run writes.
     checkpoint_interval : int, default=10
         Epochs between checkpoints (with ``checkpoint_dir``).
 

@@ -368,6 +368,13 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         self.checkpoint_interval = checkpoint_interval
 
     _net_class = _VAENet
+
+    def __setstate__(self, state):
+        # a model pickled before ``prior`` existed was trained and sampled with the
+        # standard normal: it keeps doing so (and get_params / clone work)
+        state.setdefault("prior", "normal")
+        super().__setstate__(state)
+
     # quantile-normal continuous columns: what a Gaussian decoder fits best (see the
     # ``encoder`` parameter)
     _default_encoder_params = {"continuous_transform": "quantile"}

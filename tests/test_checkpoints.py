@@ -60,7 +60,12 @@ def test_a_killed_fit_resumes_from_its_checkpoint(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
-    assert [p.name for p in tmp_path.iterdir()] == [CHECKPOINT_FILE]  # no partial file
+    # the checkpoint is whole; a kill during the next write can only leave that write's
+    # hidden temporary file beside it, never a partial checkpoint
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert CHECKPOINT_FILE in names
+    partial = [n for n in names if n != CHECKPOINT_FILE]
+    assert all(n.startswith(f".{CHECKPOINT_FILE}.") and n.endswith(".tmp") for n in partial)
     done = _epochs(path)
     assert done >= 10 and done % 5 == 0
     written = list(AutoencoderTransformer.load(path).history_[:, "train_loss"])
@@ -70,10 +75,21 @@ def test_a_killed_fit_resumes_from_its_checkpoint(tmp_path):
     np.testing.assert_array_equal(ae.loss_curve_[:done], written[:done])
     assert ae.loss_curve_[-1] < ae.loss_curve_[0]
     assert not path.exists()
+    assert list(tmp_path.iterdir()) == []  # the killed writer's leftovers went too
     assert not hasattr(ae, "checkpoint_")
     assert ae.transform(X).shape == (len(X), 2)
     # the checkpointer is not part of the fitted net
     assert all(name != "checkpoint" for name, _ in ae.net_.callbacks_)
+
+
+def test_a_completed_fit_removes_a_killed_writers_partial_file(tmp_path):
+    # what a process killed in the middle of writing a checkpoint leaves behind
+    partial = tmp_path / f".{CHECKPOINT_FILE}.abcd1234.tmp"
+    partial.write_bytes(b"half a checkpoint")
+    other = tmp_path / "notes.txt"  # the user's own file stays
+    other.write_text("mine")
+    AutoencoderTransformer(**AE, max_epochs=2, checkpoint_dir=tmp_path).fit(X)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 def _crash_after(monkeypatch, cls, steps: int):

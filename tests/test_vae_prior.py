@@ -250,3 +250,14 @@ def test_prior_is_refitted_by_a_warm_start(penguins):
     vae.fit(penguins)
     assert vae.prior_ is not first
     assert not np.allclose(vae.prior_.means_, first.means_)
+
+
+def test_a_model_pickled_before_the_prior_keeps_the_standard_normal(penguins):
+    import pickle
+
+    vae = VAETransformer(**{**FAST, "max_epochs": 3}, prior="normal").fit(penguins)
+    old = copy.deepcopy(vae)
+    del old.__dict__["prior"], old.__dict__["prior_"]  # what an earlier version pickled
+    again = pickle.loads(pickle.dumps(old))
+    assert again.prior == "normal" and again.get_params()["prior"] == "normal"
+    pd.testing.assert_frame_equal(again.sample(20, random_state=0), vae.sample(20, random_state=0))
