@@ -847,6 +847,9 @@ class _Reader:
     def _construct(self, cls, params):
         if not isinstance(params, dict):
             raise _Damaged("the parameters are not a mapping")
+        # a parameter added after the file was written takes the value that does what
+        # the version that wrote it did (the class's ``_params_before``)
+        params = {**getattr(cls, "_params_before", {}), **params}
         try:
             return cls(**params)
         except TypeError as exc:

@@ -261,3 +261,28 @@ def test_a_model_pickled_before_the_prior_keeps_the_standard_normal(penguins):
     again = pickle.loads(pickle.dumps(old))
     assert again.prior == "normal" and again.get_params()["prior"] == "normal"
     pd.testing.assert_frame_equal(again.sample(20, random_state=0), vae.sample(20, random_state=0))
+
+
+def test_a_model_file_written_before_the_prior_keeps_the_standard_normal(tmp_path, penguins):
+    import json
+    import zipfile
+
+    from sklearn_ganae import load, save
+
+    vae = VAETransformer(**{**FAST, "max_epochs": 3}, prior="normal").fit(penguins)
+    path = save(vae, tmp_path / "new.ganae")
+    # the same file as an earlier version wrote it: no "prior" parameter, no "prior_"
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    del manifest["params"]["prior"], manifest["fitted"]["prior_"]
+    members["manifest.json"] = json.dumps(manifest).encode()
+    old = tmp_path / "old.ganae"
+    with zipfile.ZipFile(old, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    loaded = load(old)
+    assert loaded.prior == "normal"
+    pd.testing.assert_frame_equal(
+        loaded.sample(20, random_state=0), vae.sample(20, random_state=0)
+    )
