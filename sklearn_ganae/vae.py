@@ -429,13 +429,10 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         return TableDataset(self._with_classes(state.Z[rows], codes), device=state.device)
 
     def _after_fit(self, state):
-        module = self._module()
-        data = self._with_classes(state.Z, state.codes)
         with torch.no_grad():
-            out = self._apply_batches(lambda x: torch.cat(module.posterior(x), dim=1), data)
-        means, log_var = np.split(out.astype(np.float64), 2, axis=1)
+            means, stds = self._posterior_of(self._with_classes(state.Z, state.codes))
         self.n_active_components_ = int(np.sum(means.var(axis=0) > ACTIVE_UNIT_THRESHOLD))
-        self.prior_ = self._fit_prior(state, means, np.exp(0.5 * log_var))
+        self.prior_ = self._fit_prior(state, means, stds)
 
     def _fit_prior(self, state, means, stds):
         """The prior mixture(s) of ``prior``, each fitted on one posterior draw of (at
@@ -543,6 +540,11 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
             The posterior's standard deviation per code dimension.
         """
         data = self._conditioned_rows(X, y, "posterior")
+        return self._posterior_of(data)
+
+    def _posterior_of(self, data):
+        """Posterior mean and standard deviation (float64) of encoded rows ``data``
+        (with the one-hot classes of a conditional model)."""
         module = self._module()
         out = self._apply_batches(lambda x: torch.cat(module.posterior(x), dim=1), data)
         mean, log_var = np.split(out.astype(np.float64), 2, axis=1)
