@@ -377,6 +377,11 @@ def markdown_table(columns: list[str], rows: list[list[str]], align: str | None 
     return "\n".join(out) + "\n"
 
 
+def print_row(row: dict) -> None:
+    """Print one result row as it is measured (floats to 4 decimals), flushed."""
+    print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
+
+
 def mean_std(values, fmt: str = "{:.4f}") -> str:
     """``mean ± std`` over seeds (population std, as NumPy), or the value alone."""
     values = np.asarray(values, dtype=float)

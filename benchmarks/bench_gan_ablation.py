@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from _common import header, markdown_table, mean_std, study_main
+from _common import header, markdown_table, mean_std, print_row, study_main
 from _datasets import holdout_split
 
 from sklearn_ganae import GANSampler
@@ -82,7 +82,7 @@ def run(tables, epochs, seeds, other, base_params=None):
                     **{k: scores.get(k, np.nan) for k, _ in KEYS},
                 )
                 rows.append(row)
-                print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()})
+                print_row(row)
     return pd.DataFrame(rows)
 
 

@@ -50,6 +50,7 @@ from _common import (
     mean_std,
     now,
     parse_args,
+    print_row,
     record_other_cpu,
     result_stem,
     versions,
@@ -278,10 +279,7 @@ def run(tables, models, epochs, seeds, other, specs=None):
                     **{k: scores.get(k, np.nan) for k, _ in QUALITY_KEYS},
                 )
                 rows.append(row)
-                print(
-                    {k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
-                    flush=True,
-                )
+                print_row(row)
     return pd.DataFrame(rows)
 
 

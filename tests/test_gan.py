@@ -147,6 +147,31 @@ def test_training_by_sampling_draws_rare_categories_by_log_frequency():
     assert abs(cond[:, 1].mean() - 10 / 1010) < 0.005
 
 
+def test_a_class_conditional_gan_trains_on_classes_by_log_frequency():
+    # 1000 rows of class 0, 10 of class 1, none of class 2: training batches draw a
+    # class by the log of its frequency, then a row of it, and carry its label
+    X = np.arange(1010 * 2, dtype=np.float32).reshape(1010, 2)
+    y = np.r_[np.zeros(1000, int), np.ones(10, int)]
+    spec = ConditionSpec(3, [], 2).fit(X, y)
+    data = GANData(X, y, spec=spec)
+    torch.manual_seed(0)
+    batches = list(GANBatchIterator(data, 100))
+    assert len(batches) == 10 and all(len(x) == 100 for x, _ in batches)
+    rows = torch.cat([x for x, _ in batches])
+    cond = torch.cat([c for _, c in batches])
+    labels = (rows[:, 0] >= 2000).long()  # the rows of class 1 come last
+    assert torch.equal(cond.argmax(dim=1), labels)
+    assert (cond.sum(dim=1) == 1).all() and (cond[:, 2] == 0).all()
+    share_rare = labels.float().mean().item()
+    expected = np.log1p(10) / (np.log1p(10) + np.log1p(1000))  # 0.26, not 0.01
+    assert abs(share_rare - expected) < 0.05
+    # the rare class is drawn from all of its rows
+    assert len(set(rows[labels == 1, 0].tolist())) == 10
+    # a validation subset indexes its own rows
+    part = data.subset(torch.arange(990, 1010))
+    assert torch.equal(part.class_count, torch.tensor([10, 10, 0]))
+
+
 def test_batch_iterator_gives_full_batches_once_per_row():
     data = GANData(np.arange(50, dtype=np.float32).reshape(25, 2))
     torch.manual_seed(0)

@@ -3,6 +3,7 @@ sampler, then fit the wrapped classifier on the result."""
 
 from __future__ import annotations
 
+import pandas as pd
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -11,14 +12,27 @@ from sklearn.base import (
     clone,
 )
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods
+from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from sklearn_ganae._base import atomic_fit
 from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae.augment._augmenter import AEAugmenter
-from sklearn_ganae.tabular import check_table
+from sklearn_ganae.tabular import TabularEncoder, check_table
+
+
+def _non_numeric_columns(X) -> list[str]:
+    """Names of the columns of a DataFrame that are not numbers (or booleans)."""
+    if not isinstance(X, pd.DataFrame):
+        return []
+    return [
+        str(c)
+        for c in X.columns
+        if not (
+            pd.api.types.is_numeric_dtype(X[c]) and not isinstance(X[c].dtype, pd.CategoricalDtype)
+        )
+    ]
 
 
 def _estimator_has(attr):
@@ -53,11 +67,24 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
     augmenter : object with ``fit_resample`` or None, default=None
         The sampler; ``None`` means ``AEAugmenter()``. Any imbalanced-learn
         over-sampler works too.
+    preprocessor : {"auto"}, transformer or None, default=None
+        What the classifier gets. ``None``: the augmented rows as they are, in the
+        table's schema (categories, strings, missing values), for a classifier or
+        pipeline that takes them (e.g. ``HistGradientBoostingClassifier(
+        categorical_features="from_dtype")``). ``"auto"``: the rows encoded by a
+        :class:`TabularEncoder` (categories one-hot, numbers standardised, dates as
+        numbers, missing values filled and flagged), so that any classifier, a
+        :class:`~sklearn.linear_model.LogisticRegression` too, works on a mixed
+        table. A transformer: a clone of it. The preprocessor is fitted on the
+        augmented rows and applied to the rows given to ``predict`` and the other
+        methods.
 
     Attributes
     ----------
     augmenter_ : object
         The fitted clone of ``augmenter``.
+    preprocessor_ : transformer or None
+        The fitted preprocessor (``None`` when ``preprocessor=None``).
     estimator_ : classifier
         The classifier fitted on the augmented rows.
     classes_ : ndarray of shape (n_classes,)
@@ -92,11 +119,13 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"])],
         "augmenter": [HasMethods(["fit_resample"]), None],
+        "preprocessor": [StrOptions({"auto"}), HasMethods(["fit", "transform"]), None],
     }
 
-    def __init__(self, estimator, *, augmenter=None):
+    def __init__(self, estimator, *, augmenter=None, preprocessor=None):
         self.estimator = estimator
         self.augmenter = augmenter
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=False)
     @atomic_fit
@@ -125,14 +154,39 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
         X = check_table(self, X, reset=True)
         augmenter = AEAugmenter() if self.augmenter is None else clone(self.augmenter)
         X_res, y_res = augmenter.fit_resample(X, y)
+        if self.preprocessor is None:
+            preprocessor = None
+        elif isinstance(self.preprocessor, str):  # "auto"
+            preprocessor = TabularEncoder()
+        else:
+            preprocessor = clone(self.preprocessor)
+        X_fit = X_res if preprocessor is None else preprocessor.fit_transform(X_res)
+        estimator = clone(self.estimator)
+        try:
+            estimator.fit(X_fit, y_res)
+        except (TypeError, ValueError) as error:
+            raw = _non_numeric_columns(X_fit) if preprocessor is None else []
+            if not raw:
+                raise
+            raise ValueError(
+                f"{type(estimator).__name__} could not be fitted on the augmented rows, "
+                f"which keep the table's non-numeric columns ({', '.join(raw[:5])}"
+                f"{', ...' if len(raw) > 5 else ''}): pass preprocessor='auto' to encode "
+                "them (categories one-hot, numbers standardised), or a classifier or "
+                f"pipeline that takes them. The classifier said: {error}"
+            ) from error
         self.augmenter_ = augmenter
-        self.estimator_ = clone(self.estimator).fit(X_res, y_res)
+        self.preprocessor_ = preprocessor
+        self.estimator_ = estimator
         self.classes_ = self.estimator_.classes_
         return self
 
     def _check(self, X):
         check_is_fitted(self)
-        return check_table(self, X, reset=False)
+        X = check_table(self, X, reset=False)
+        # a model fitted before ``preprocessor`` existed has no preprocessor_
+        preprocessor = getattr(self, "preprocessor_", None)
+        return X if preprocessor is None else preprocessor.transform(X)
 
     @available_if(_estimator_has("predict"))
     def predict(self, X):
@@ -219,6 +273,12 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
             aug = get_tags(augmenter).input_tags
         except (AttributeError, TypeError):
             aug = inner
+        if self.preprocessor is not None:  # the classifier gets the preprocessor's output
+            pre = TabularEncoder() if isinstance(self.preprocessor, str) else self.preprocessor
+            try:
+                inner = get_tags(pre).input_tags
+            except (AttributeError, TypeError):
+                pass
         tags.input_tags.allow_nan = inner.allow_nan and aug.allow_nan
         tags.input_tags.sparse = False
         tags.input_tags.categorical = inner.categorical and aug.categorical

@@ -76,6 +76,15 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     class ``y`` (``sample(n, y=...)``, :meth:`fit_resample`); ``condition_columns``
     conditions it on categorical columns of ``X`` with training-by-sampling, so rare
     categories are learnt and ``sample(n, conditions={"column": value})`` works.
+    Training draws its rows category first: a conditioned column's category (with
+    ``condition_columns``) or else the class, each with a probability proportional to
+    the log of its frequency (CTGAN's rule), so that a minority class is trained on
+    about as often as the majority: in the conditional
+    benchmark (``benchmarks/bench_conditional.py``) this raised the column shapes of
+    minority subgroups generated with ``y`` from 0.56-0.89 of the unconditional
+    figure to 0.88-0.97, at the cost of up to 0.04 in the unconditional rows' column
+    shapes. Unconditional samples still draw the classes at their training
+    frequencies (``class_prior_``).
 
     Parameters
     ----------

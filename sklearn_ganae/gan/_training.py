@@ -139,7 +139,8 @@ class GANData(TableDataset):
     Training-by-sampling (Xu et al., 2019) draws a conditioned column uniformly, a
     category of it with probability proportional to the log of its frequency, then a
     real row of that category; the index built here makes the last step one tensor
-    lookup per batch.
+    lookup per batch. A class-conditional GAN without conditioned columns draws the
+    same way over its classes (``draw_by_class``).
     """
 
     def __init__(self, X, y=None, device="cpu", spec: ConditionSpec | None = None):
@@ -149,6 +150,19 @@ class GANData(TableDataset):
 
     def _build(self):
         spec = self.spec
+        self.class_rows = None
+        if spec is not None and spec.n_classes and not spec.n_blocks and self.y is not None:
+            # class-conditional without conditioned columns: rows are drawn class
+            # first, each class with probability proportional to the log of its
+            # frequency (training-by-sampling over the label), so that a minority
+            # class is trained on about as often as the others
+            y = self.y.long()
+            counts = torch.bincount(y, minlength=spec.n_classes)
+            self.class_rows = torch.argsort(y, stable=True)
+            self.class_count = counts
+            self.class_start = torch.cumsum(counts, 0) - counts
+            weights = torch.log1p(counts.float())
+            self.class_weights = weights / weights.sum()
         if spec is None or not spec.n_blocks:
             self.pair_rows = None
             return
@@ -199,6 +213,13 @@ class GANData(TableDataset):
             out[arange, spec.n_classes + positions] = 1.0
         return out
 
+    def draw_by_class(self, n: int) -> torch.Tensor:
+        """``n`` row indices, class first (log-frequency weights), then a row of it."""
+        cls = torch.multinomial(self.class_weights, n, replacement=True)
+        pick = (torch.rand(n, device=self.X.device) * self.class_count[cls]).long()
+        pick = torch.minimum(pick, self.class_count[cls] - 1)
+        return self.class_rows[self.class_start[cls] + pick]
+
     def draw(self, n: int):
         """``n`` rows by training-by-sampling: (row indices, column-part positions)."""
         device = self.X.device
@@ -213,9 +234,10 @@ class GANData(TableDataset):
 class GANBatchIterator(TensorBatchIterator):
     """Full batches of ``batch_size`` rows (a multiple of the discriminator's pack).
 
-    Without conditioned columns an epoch is a random permutation of the rows cut into
-    ``len(dataset) // batch_size`` batches; with them, each batch is drawn by
-    training-by-sampling. Yields ``(real_rows, conditions)``. With ``world_size > 1``
+    Without conditioned columns or classes an epoch is a random permutation of the
+    rows cut into ``len(dataset) // batch_size`` batches; with them, each batch is
+    drawn by training-by-sampling (over the conditioned columns, or else the
+    classes). Yields ``(real_rows, conditions)``. With ``world_size > 1``
     each process takes shard ``rank`` of the epoch's permutation, as
     :class:`~sklearn_ganae._training.TensorBatchIterator` does.
     """
@@ -231,6 +253,11 @@ class GANBatchIterator(TensorBatchIterator):
         data, size = self.dataset, self.batch_size
         if isinstance(data, StreamedRows):
             yield from self._streamed(data, size)
+            return
+        if data.class_rows is not None:
+            for _ in range(len(self)):
+                rows = data.draw_by_class(size)
+                yield data.X[rows], data.conditions(rows, None)
             return
         if data.pair_rows is not None:
             # training-by-sampling draws rows from the global generator, which a

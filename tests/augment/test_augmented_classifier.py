@@ -63,3 +63,49 @@ def test_augmented_classifier_on_a_mixed_table(penguins_xy, penguins_ae):
     assert model.score(X, y) > 0.9
     with pytest.raises(ValueError, match="feature names"):
         model.predict(X.rename(columns={"island": "isle"}))
+
+
+def test_any_classifier_works_on_a_mixed_table_with_the_auto_preprocessor(
+    penguins_xy, penguins_ae, tmp_path
+):
+    X, y = penguins_xy  # strings, categories and missing values
+    X_before = X.copy()
+    augmenter = AEAugmenter(penguins_ae, prefit=True, random_state=0)
+    # without a preprocessor a LogisticRegression gets strings: a clear error that
+    # names the columns and the fix
+    with pytest.raises(ValueError, match=r"non-numeric columns \(island.*preprocessor='auto'"):
+        AugmentedClassifier(LogisticRegression(), augmenter=augmenter).fit(X, y)
+    model = AugmentedClassifier(
+        LogisticRegression(max_iter=1000), augmenter=augmenter, preprocessor="auto"
+    ).fit(X, y)
+    pd.testing.assert_frame_equal(X, X_before)
+    assert model.score(X, y) > 0.9
+    assert model.predict_proba(X.iloc[:5]).shape == (5, 3)
+    # the classifier was fitted on the encoded augmented rows, more than the input's
+    assert model.estimator_.n_features_in_ == model.preprocessor_.transform(X.iloc[:1]).shape[1]
+    assert model.preprocessor_.n_features_in_ == X.shape[1]
+    # the same rows through a pipeline of the fitted parts
+    encoded = model.preprocessor_.transform(X)
+    np.testing.assert_array_equal(model.predict(X), model.estimator_.predict(encoded))
+    # a transformer of the user's: cloned, fitted on the augmented rows
+    from sklearn_ganae import TabularEncoder
+
+    mine = TabularEncoder(continuous_transform="quantile")
+    custom = AugmentedClassifier(
+        LogisticRegression(max_iter=1000), augmenter=augmenter, preprocessor=mine
+    ).fit(X, y)
+    assert custom.preprocessor_ is not mine and not hasattr(mine, "layout_")
+    assert custom.score(X, y) > 0.9
+    # saved and loaded with its preprocessor
+    from sklearn_ganae import load, save
+
+    path = save(model, tmp_path / "model.ganae")
+    np.testing.assert_array_equal(load(path).predict_proba(X), model.predict_proba(X))
+
+
+def test_an_error_of_the_classifier_on_numeric_rows_is_its_own(blobs, tiny):
+    X, y = blobs
+    augmenter = AEAugmenter(AutoencoderTransformer(n_components=2, **tiny), random_state=0)
+    model = AugmentedClassifier(LogisticRegression(C=-1.0), augmenter=augmenter)
+    with pytest.raises(ValueError, match="'C' parameter of LogisticRegression"):
+        model.fit(X, y)
