@@ -6,7 +6,9 @@ For each (table, variant, seed) one GANSampler is trained to each checkpoint in
 ``CHECKPOINTS`` in turn: fitted for the first checkpoint's epochs, then continued with
 ``warm_start=True`` for the epochs up to the next (a warm start goes on with the same
 networks and optimizers, so the curve is one training run, measured along the way;
-only the seed of each stretch's batches differs from an uninterrupted fit). At each
+the seeds of each stretch's batches and noise differ from an uninterrupted fit's, and
+each stretch adds the same small fixed cost to every variant's seconds: a copy of the
+networks, the rows' encoding and the fit's collapse check). At each
 checkpoint: the training seconds so far (pretraining included, evaluation not), and
 the rows' quality: column shapes and pair trends against the training rows (as
 ``quality_report``), and the boosted detection AUC of ``detection_score`` (its default
@@ -93,8 +95,11 @@ def scores(train, holdout, synthetic, seed) -> dict:
     )
 
 
-def run(loaders, variants, seeds, checkpoints, other, base_params=None) -> pd.DataFrame:
-    base_params = base_params or {}
+def run(loaders, variants, seeds, checkpoints, other, base_params=None, threads=2) -> pd.DataFrame:
+    """Rows of figures, one per (table, seed, variant, checkpoint); every fit on
+    ``threads`` torch threads (``n_jobs``, so that no fit adapts its threads to the
+    machine's load)."""
+    base_params = {**(base_params or {}), "n_jobs": threads}
     # one-off costs of a fresh process (imports, first optimizer) out of the timings
     warm = pd.DataFrame({"a": np.arange(64.0), "b": ["x", "y"] * 32})
     for params in variants.values():
@@ -109,7 +114,7 @@ def run(loaders, variants, seeds, checkpoints, other, base_params=None) -> pd.Da
         for seed in seeds:
             for variant, params in variants.items():
                 gan = GANSampler(**{**base_params, **params, "random_state": seed})
-                seconds, done = 0.0, 0
+                seconds, done, busiest = 0.0, 0, 0.0
                 for epochs in checkpoints:
                     gan.set_params(max_epochs=epochs - done, warm_start=done > 0)
                     other.share()
@@ -118,7 +123,7 @@ def run(loaders, variants, seeds, checkpoints, other, base_params=None) -> pd.Da
                         warnings.simplefilter("ignore")
                         gan.fit(train)
                     seconds += time.perf_counter() - start
-                    busy = other.share()
+                    busiest = max(busiest, other.share() or 0.0)
                     done = epochs
                     synthetic = gan.sample(len(train), random_state=seed)[train.columns]
                     row = dict(
@@ -127,7 +132,7 @@ def run(loaders, variants, seeds, checkpoints, other, base_params=None) -> pd.Da
                         seed=seed,
                         epochs=epochs,
                         train_s=seconds,
-                        other_cpu=busy,
+                        other_cpu=busiest,  # the most, over the training so far
                         **scores(train, holdout, synthetic, seed),
                     )
                     rows.append(row)
@@ -276,10 +281,12 @@ def main(argv=None) -> int:
     names = args.tables or ([QUICK_TABLE] if args.quick else default_tables)
     checkpoints = QUICK_CHECKPOINTS if args.quick else CHECKPOINTS
     variants = {v: VARIANTS[v] for v in (args.variants or VARIANTS)}
+    if REFERENCE_VARIANT not in variants:
+        parser.error(f"--variants must include {REFERENCE_VARIANT!r}: its quality is the level")
     base_params = gan_quick_params() if args.quick else {}
     load_start = load_average()
     other = OtherCPU()
-    frame = run(tables(names), variants, seeds, checkpoints, other, base_params)
+    frame = run(tables(names), variants, seeds, checkpoints, other, base_params, args.threads)
     mach = machine(args.threads, load_start)
     mach["other_cpu"] = float(frame["other_cpu"].max())
     meta = dict(

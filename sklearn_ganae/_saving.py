@@ -9,7 +9,19 @@ from __future__ import annotations
 
 
 class PersistenceMixin:
-    """``est.save(path)`` and ``Class.load(path)``: the pickle-free format as methods."""
+    """``est.save(path)`` and ``Class.load(path)``: the pickle-free format as methods;
+    and old pickles and model files load with the parameters a class gained since
+    (``_params_before``)."""
+
+    #: parameters added after the class's first version, with the value that does what
+    #: a model saved before them did: a pickle (``__setstate__``) or a model file
+    #: (``_persistence._construct``) without them gets it
+    _params_before: dict = {}
+
+    def __setstate__(self, state):
+        for name, value in self._params_before.items():
+            state.setdefault(name, value)
+        super().__setstate__(state)
 
     def save(self, path, *, overwrite=False):
         """Write the estimator to one file without pickle.

@@ -369,15 +369,9 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
 
     _net_class = _VAENet
 
-    #: parameters added after the class's first version, with the value that does what
-    #: a model saved before them did: a pickle or a model file without them gets it
-    #: (a model saved before ``prior`` existed sampled the standard normal)
+    #: a model saved before ``prior`` existed sampled the standard normal (see
+    #: ``PersistenceMixin._params_before``)
     _params_before = {"prior": "normal"}
-
-    def __setstate__(self, state):
-        for name, value in self._params_before.items():
-            state.setdefault(name, value)
-        super().__setstate__(state)
 
     # quantile-normal continuous columns: what a Gaussian decoder fits best (see the
     # ``encoder`` parameter)

@@ -56,6 +56,14 @@ def test_every_process_takes_the_same_number_of_gan_steps():
         lengths.add((len(it), len(batches)))
         assert all(len(b) == 10 for b in batches)
     assert lengths == {(5, 5)}
+    # and so with class draws (a GAN fitted with labels)
+    from sklearn_ganae.gan._training import ConditionSpec
+
+    y = np.r_[np.zeros(90, int), np.ones(9, int)]
+    labelled = GANData(np.zeros((99, 2), dtype=np.float32), y, spec=ConditionSpec(2, [], 2))
+    for rank in range(2):
+        it = GANBatchIterator(labelled, 10, rank=rank, world_size=2, seed=3)
+        assert len(it) == 5 and len([b for b in it]) == 5
 
 
 def test_a_sharded_iterator_needs_a_seed_and_a_valid_rank():

@@ -104,3 +104,49 @@ def test_a_view_of_another_benchmark_is_refused(ganae_docs, tmp_path):
     (tmp_path / "augment.json").write_text('{"meta": {}, "rows": []}', encoding="utf-8")
     with pytest.raises(ValueError, match="unknown :view: 'choice'; augment has"):
         ganae_docs.benchmark_table_lines("augment", {"view": "choice"}, tmp_path)
+
+
+def test_gan_training_summary_times_each_variant_to_the_plain_gans_level(ganae_docs):
+    bench = Path(__file__).resolve().parents[1] / "benchmarks"
+    sys.path.insert(0, str(bench))
+    try:
+        from bench_gan_training import REFERENCE_VARIANT, summary
+    finally:
+        sys.path.remove(str(bench))
+    quality = {  # (variant, epochs) -> quality; seeds 0 and 1 spread by +-0.01
+        (REFERENCE_VARIANT, 100): 0.80,
+        (REFERENCE_VARIANT, 300): 0.85,
+        (REFERENCE_VARIANT, 600): 0.86,
+        ("pretrained", 100): 0.855,
+        ("pretrained", 300): 0.87,
+        ("pretrained", 600): 0.88,
+        ("worse", 100): 0.70,
+        ("worse", 300): 0.75,
+        ("worse", 600): 0.80,
+    }
+    rows = [
+        {
+            "table": "t",
+            "variant": variant,
+            "seed": seed,
+            "epochs": epochs,
+            "train_s": epochs / 10 + (5.0 if variant == "pretrained" else 0.0),
+            "overall": q + (0.01 if seed else -0.01),
+            "detection_boosted": 0.9,
+        }
+        for (variant, epochs), q in quality.items()
+        for seed in (0, 1)
+    ]
+    import pandas as pd
+
+    result = {r["variant"]: r for r in summary(pd.DataFrame(rows))}
+    assert result[REFERENCE_VARIANT]["level"] == pytest.approx(0.85)
+    assert result[REFERENCE_VARIANT]["epochs_to_level"] == 300
+    assert result["pretrained"]["epochs_to_level"] == 100
+    assert result["pretrained"]["seconds_to_level"] == pytest.approx(15.0)
+    assert result["worse"]["epochs_to_level"] is None
+    lines = ganae_docs._training_table(
+        {"meta": {}, "rows": rows, "summary": list(result.values())}, {}
+    )
+    text = "\n".join(lines)
+    assert "not reached" in text and "boosted AUC at 600" in text and "15.0" in text

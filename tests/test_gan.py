@@ -167,9 +167,29 @@ def test_a_class_conditional_gan_trains_on_classes_by_log_frequency():
     assert abs(share_rare - expected) < 0.05
     # the rare class is drawn from all of its rows
     assert len(set(rows[labels == 1, 0].tolist())) == 10
-    # a validation subset indexes its own rows
+    # a validation subset indexes and draws its own rows
     part = data.subset(torch.arange(990, 1010))
     assert torch.equal(part.class_count, torch.tensor([10, 10, 0]))
+    drawn = part.draw_by_class(500)
+    assert int(drawn.min()) >= 0 and int(drawn.max()) < 20
+    assert torch.equal(part.conditions(drawn, None).argmax(1), (drawn >= 10).long())
+
+
+def test_a_gan_fitted_with_labels_trains_on_class_draws(monkeypatch, penguins):
+    calls = []
+    original = GANData.draw_by_class
+
+    def spy(self, n):
+        calls.append(n)
+        return original(self, n)
+
+    monkeypatch.setattr(GANData, "draw_by_class", spy)
+    X, y = penguins.drop(columns="species"), penguins["species"]
+    gan = GANSampler(**{**FAST, "max_epochs": 2}).fit(X, y)
+    assert calls and set(calls) == {gan.batch_size_}
+    calls.clear()
+    GANSampler(**{**FAST, "max_epochs": 2}).fit(penguins)  # no labels: one permutation
+    assert not calls
 
 
 def test_batch_iterator_gives_full_batches_once_per_row():

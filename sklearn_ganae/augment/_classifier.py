@@ -3,6 +3,8 @@ sampler, then fit the wrapped classifier on the result."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from sklearn.base import (
     BaseEstimator,
@@ -21,18 +23,29 @@ from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae.augment._augmenter import AEAugmenter
 from sklearn_ganae.tabular import TabularEncoder, check_table
 
+# the messages of scikit-learn's and NumPy's failed conversions of strings to numbers
+_CONVERSION_ERROR = re.compile(
+    r"could not convert|must be (a string or )?a (real )?number|Cannot cast|"
+    r"dtype='?(numeric|object)|Unable to convert|invalid literal",
+    re.IGNORECASE,
+)
+
 
 def _non_numeric_columns(X) -> list[str]:
-    """Names of the columns of a DataFrame that are not numbers (or booleans)."""
+    """Names of the columns of a DataFrame that hold strings or other objects, or
+    categories that are not numbers: what a numeric classifier cannot take."""
     if not isinstance(X, pd.DataFrame):
         return []
-    return [
-        str(c)
-        for c in X.columns
-        if not (
-            pd.api.types.is_numeric_dtype(X[c]) and not isinstance(X[c].dtype, pd.CategoricalDtype)
-        )
-    ]
+    out = []
+    for name in X.columns:
+        dtype = X[name].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            raw = not pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+        else:
+            raw = pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+        if raw:
+            out.append(str(name))
+    return out
 
 
 def _estimator_has(attr):
@@ -122,6 +135,10 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
         "preprocessor": [StrOptions({"auto"}), HasMethods(["fit", "transform"]), None],
     }
 
+    #: a model saved before ``preprocessor`` existed gave the classifier the rows as
+    #: they were (see ``PersistenceMixin._params_before``)
+    _params_before = {"preprocessor": None}
+
     def __init__(self, estimator, *, augmenter=None, preprocessor=None):
         self.estimator = estimator
         self.augmenter = augmenter
@@ -160,21 +177,23 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
             preprocessor = TabularEncoder()
         else:
             preprocessor = clone(self.preprocessor)
-        X_fit = X_res if preprocessor is None else preprocessor.fit_transform(X_res)
+        X_fit = X_res if preprocessor is None else preprocessor.fit(X_res).transform(X_res)
         estimator = clone(self.estimator)
         try:
             estimator.fit(X_fit, y_res)
         except (TypeError, ValueError) as error:
             raw = _non_numeric_columns(X_fit) if preprocessor is None else []
-            if not raw:
-                raise
-            raise ValueError(
-                f"{type(estimator).__name__} could not be fitted on the augmented rows, "
-                f"which keep the table's non-numeric columns ({', '.join(raw[:5])}"
-                f"{', ...' if len(raw) > 5 else ''}): pass preprocessor='auto' to encode "
-                "them (categories one-hot, numbers standardised), or a classifier or "
-                f"pipeline that takes them. The classifier said: {error}"
-            ) from error
+            if raw and _CONVERSION_ERROR.search(str(error)):
+                # the classifier's own error, with the cause and the fix added
+                error.add_note(
+                    f"{type(estimator).__name__} got the augmented rows in the table's "
+                    f"schema, whose columns {', '.join(raw[:5])}"
+                    f"{', ...' if len(raw) > 5 else ''} are not numbers: pass "
+                    "preprocessor='auto' to AugmentedClassifier to encode them "
+                    "(categories one-hot, numbers standardised, missing values filled), "
+                    "or a classifier or pipeline that takes them."
+                )
+            raise
         self.augmenter_ = augmenter
         self.preprocessor_ = preprocessor
         self.estimator_ = estimator
@@ -273,12 +292,10 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
             aug = get_tags(augmenter).input_tags
         except (AttributeError, TypeError):
             aug = inner
-        if self.preprocessor is not None:  # the classifier gets the preprocessor's output
-            pre = TabularEncoder() if isinstance(self.preprocessor, str) else self.preprocessor
-            try:
-                inner = get_tags(pre).input_tags
-            except (AttributeError, TypeError):
-                pass
+        if isinstance(self.preprocessor, str):
+            # "auto": a TabularEncoder takes strings, categories and missing values
+            # and gives the classifier complete numbers
+            inner = get_tags(TabularEncoder()).input_tags
         tags.input_tags.allow_nan = inner.allow_nan and aug.allow_nan
         tags.input_tags.sparse = False
         tags.input_tags.categorical = inner.categorical and aug.categorical

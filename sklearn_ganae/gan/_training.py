@@ -237,9 +237,11 @@ class GANBatchIterator(TensorBatchIterator):
     Without conditioned columns or classes an epoch is a random permutation of the
     rows cut into ``len(dataset) // batch_size`` batches; with them, each batch is
     drawn by training-by-sampling (over the conditioned columns, or else the
-    classes). Yields ``(real_rows, conditions)``. With ``world_size > 1``
-    each process takes shard ``rank`` of the epoch's permutation, as
-    :class:`~sklearn_ganae._training.TensorBatchIterator` does.
+    classes). Yields ``(real_rows, conditions)``. With ``world_size > 1`` every
+    process takes as many batches (``len``): of the epoch's permutation, its shard
+    ``rank``, as :class:`~sklearn_ganae._training.TensorBatchIterator` does; by
+    training-by-sampling, draws from the whole table with the global generator, which
+    a data-parallel backend seeds differently in each process.
     """
 
     def __init__(self, dataset, batch_size, shuffle=True, drop_last=True, **kwargs):

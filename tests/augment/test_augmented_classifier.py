@@ -71,10 +71,20 @@ def test_any_classifier_works_on_a_mixed_table_with_the_auto_preprocessor(
     X, y = penguins_xy  # strings, categories and missing values
     X_before = X.copy()
     augmenter = AEAugmenter(penguins_ae, prefit=True, random_state=0)
-    # without a preprocessor a LogisticRegression gets strings: a clear error that
-    # names the columns and the fix
-    with pytest.raises(ValueError, match=r"non-numeric columns \(island.*preprocessor='auto'"):
+    # without a preprocessor a LogisticRegression gets strings: its own error, with a
+    # note that names the columns and the fix
+    with pytest.raises(ValueError, match="Cannot cast|could not convert") as caught:
         AugmentedClassifier(LogisticRegression(), augmenter=augmenter).fit(X, y)
+    note = "\n".join(getattr(caught.value, "__notes__", []))
+    assert "columns island, sex are not numbers" in note and "preprocessor='auto'" in note
+    # another error of the classifier on the same rows comes through unchanged
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    bad = HistGradientBoostingClassifier(categorical_features="from_dtype", max_iter=-3)
+    with pytest.raises(InvalidParameterError, match="max_iter") as caught:
+        AugmentedClassifier(bad, augmenter=augmenter).fit(X, y)
+    assert not getattr(caught.value, "__notes__", [])
     model = AugmentedClassifier(
         LogisticRegression(max_iter=1000), augmenter=augmenter, preprocessor="auto"
     ).fit(X, y)
@@ -109,3 +119,16 @@ def test_an_error_of_the_classifier_on_numeric_rows_is_its_own(blobs, tiny):
     model = AugmentedClassifier(LogisticRegression(C=-1.0), augmenter=augmenter)
     with pytest.raises(ValueError, match="'C' parameter of LogisticRegression"):
         model.fit(X, y)
+
+
+def test_a_pickle_from_before_the_preprocessor_gives_the_rows_as_they_are(blobs, tiny):
+    X, y = blobs
+    augmenter = AEAugmenter(AutoencoderTransformer(n_components=2, **tiny), random_state=0)
+    model = AugmentedClassifier(LogisticRegression(), augmenter=augmenter).fit(X, y)
+    state = model.__getstate__()
+    del state["preprocessor"], state["preprocessor_"]  # as a model of an older version
+    old = AugmentedClassifier.__new__(AugmentedClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["preprocessor"] is None
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    assert repr(old) == repr(model)
