@@ -155,7 +155,7 @@ class GANData(TableDataset):
             # class-conditional without conditioned columns: rows are drawn class
             # first, each class with probability proportional to the log of its
             # frequency (training-by-sampling over the label), so that a minority
-            # class is trained on about as often as the others
+            # class is trained on far more often than its share of the rows
             y = self.y.long()
             counts = torch.bincount(y, minlength=spec.n_classes)
             self.class_rows = torch.argsort(y, stable=True)
