@@ -150,3 +150,53 @@ def test_gan_training_summary_times_each_variant_to_the_plain_gans_level(ganae_d
     )
     text = "\n".join(lines)
     assert "not reached" in text and "boosted AUC at 600" in text and "15.0" in text
+
+
+def _heldout_results():
+    def verdict(table, clf, ba, best, auc_diff, ba_target):
+        return {
+            "table": table,
+            "classifier": clf,
+            "ba": ba,
+            "best_oversampler": "ADASYN",
+            "best_ba": best,
+            "diff_best": ba - best,
+            "auc_diff": auc_diff,
+            "log_loss_diff": 0.1,
+            "ba_target": ba_target,
+            "auc_target": abs(auc_diff) <= 0.005,
+            "log_loss_target": False,
+        }
+
+    rows = [
+        verdict("t1", "LogReg", 0.70, 0.69, 0.0, True),
+        verdict("t2", "LogReg", 0.6, 0.7, -0.02, False),
+    ]
+    return {
+        "meta": {"date": "2026-12-02", "machine": {"other_cpu_max": 0.0}},
+        "rows": [{"seed": 0}, {"seed": 1}],
+        "verdicts": {"default": {"method": "AEAugmenter (default)", "rows": rows}},
+        "speed": [
+            {
+                "table": "t1",
+                "train_rows": 900,
+                "default_s": 0.5,
+                "smote_s": 0.05,
+                "ros_s": 0.01,
+                "ratio": 10.0,
+            }
+        ],
+    }
+
+
+def test_heldout_augmentation_tables_count_the_targets(ganae_docs):
+    text = "\n".join(ganae_docs._heldout_table(_heldout_results(), {"group": "default"}))
+    assert "0.690 (ADASYN)" in text and "-0.100" in text
+    assert "LogReg: at least the best over-sampler's balanced accuracy on 1 of 2" in text
+    assert "ROC AUC within 0.005 of no augmentation on 1, log loss on 0" in text
+    speed = "\n".join(ganae_docs._heldout_table(_heldout_results(), {"view": "speed"}))
+    assert "10.0x" in speed and "0.050" in speed
+    with pytest.raises(ValueError, match="unknown :group: 'best'"):
+        ganae_docs._heldout_table(_heldout_results(), {"group": "best"})
+    with pytest.raises(ganae_docs.BenchmarkNotRun, match="no verdicts for 'taei'"):
+        ganae_docs._heldout_table(_heldout_results(), {"group": "taei"})

@@ -801,6 +801,112 @@ def _augment_table(data: dict, options: dict) -> list[str]:
     return lines + _list_table("", ["method", *(_cell(t) for t in tables)], body)
 
 
+#: the ``augment_heldout.json`` verdict groups, in the order the page shows them
+HELDOUT_GROUPS = {
+    "default": "the default AEAugmenter",
+    "selected": "the AEAugmenter variant chosen on the selection split",
+    "taei": "TAEI-like latent SMOTE (interpolate, direct)",
+    "oversampler": "the over-sampler chosen on the selection split",
+    "prior": "the default AEAugmenter's rows with prior-corrected probabilities "
+    "(AugmentedClassifier(prior_correction=True))",
+}
+
+
+def _heldout_table(data: dict, options: dict) -> list[str]:
+    """``augment_heldout.json``: one group's verdicts against the best over-sampler
+    and no augmentation (``:view: targets``, ``:group:``), or the default's
+    ``fit_resample`` time against SMOTE's (``:view: speed``)."""
+    rows = data["rows"]
+    if not rows:
+        raise BenchmarkNotRun("it holds no rows yet")
+    view = options.get("view", "targets")
+    if view == "speed":
+        lines = _provenance(
+            "augment_heldout",
+            data,
+            rows,
+            "mean seconds of one fit_resample on each outer training split (the "
+            "default AEAugmenter: its autoencoder's fit and the generation), side by "
+            "side with SMOTE(NC) and RandomOverSampler in the same run",
+            brief="brief" in options,
+        )
+        body = [
+            [
+                _cell(s["table"]),
+                str(s["train_rows"]),
+                f"{s['default_s']:.2f}",
+                f"{s['smote_s']:.3f}",
+                f"{s['ros_s']:.3f}",
+                f"{s['ratio']:.1f}x",
+            ]
+            for s in data["speed"]
+        ]
+        header = [
+            "table",
+            "training rows",
+            "AEAugmenter s",
+            "SMOTE s",
+            "RandomOverSampler s",
+            "AEAugmenter / SMOTE",
+        ]
+        return lines + _list_table("", header, body)
+    group = options.get("group", "default").strip()
+    if group not in HELDOUT_GROUPS:
+        raise ValueError(
+            f"benchmark-table augment_heldout: unknown :group: {group!r}; known: "
+            f"{', '.join(HELDOUT_GROUPS)}."
+        )
+    if group not in data["verdicts"]:
+        raise BenchmarkNotRun(f"it has no verdicts for {group!r}")
+    verdicts = data["verdicts"][group]["rows"]
+    lines = _provenance(
+        "augment_heldout",
+        data,
+        rows,
+        f"{HELDOUT_GROUPS[group]} on the outer test splits, means over the seeds: "
+        "balanced accuracy against the best of RandomOverSampler, SMOTE(NC) and "
+        "ADASYN (the best by its own test mean, a hindsight that favours them), and "
+        "the change in ROC AUC and log loss from no augmentation",
+        timings=False,
+        brief="brief" in options,
+    )
+    body = [
+        [
+            _cell(v["table"]),
+            _cell(v["classifier"]),
+            f"{v['ba']:.3f}",
+            f"{v['best_ba']:.3f} ({_cell(v['best_oversampler'])})",
+            f"{v['diff_best']:+.3f}",
+            f"{v['auc_diff']:+.3f}",
+            f"{v['log_loss_diff']:+.3f}",
+        ]
+        for v in verdicts
+    ]
+    header = [
+        "table",
+        "classifier",
+        "balanced accuracy",
+        "best over-sampler",
+        "vs best",
+        "ROC AUC vs none",
+        "log loss vs none",
+    ]
+    lines += _list_table("", header, body)
+    counts = []
+    for clf in _ordered(verdicts, "classifier"):
+        vs = [v for v in verdicts if v["classifier"] == clf]
+        ba, auc, loss = (
+            sum(bool(v[key]) for v in vs)
+            for key in ("ba_target", "auc_target", "log_loss_target")
+        )
+        counts.append(
+            f"{clf}: at least the best over-sampler's balanced accuracy on {ba} of "
+            f"{len(vs)} tables, ROC AUC within 0.005 of no augmentation on {auc}, "
+            f"log loss on {loss}"
+        )
+    return lines + ["; ".join(counts) + ".", ""]
+
+
 def _training_table(data: dict, options: dict) -> list[str]:
     """``gan_training.json``: per table and variant, the epochs and seconds to the
     plain GAN's quality at 300 epochs, and the figures at 300 and at the end."""
@@ -852,6 +958,7 @@ BENCHMARK_TABLES = {
     "gan_ablation": _ablation_table,
     "gan_training": _training_table,
     "augment": _augment_table,
+    "augment_heldout": _heldout_table,
 }
 
 
@@ -861,6 +968,7 @@ BENCHMARK_VIEWS = {
     "gan_ablation": ("models",),
     "gan_training": ("summary",),
     "augment": ("summary", "methods"),
+    "augment_heldout": ("targets", "speed"),
 }
 
 
@@ -911,8 +1019,8 @@ def _benchmark_table_directive():
     class BenchmarkTable(SphinxDirective):
         """``.. benchmark-table:: NAME`` with options ``:models:``, ``:reference:``
         and ``:default:`` (``generators``), ``:view:`` (``BENCHMARK_VIEWS``),
-        ``:classifier:`` (``augment``) and ``:brief:`` (``augment``: a second table
-        of the same run, without the run's details)."""
+        ``:classifier:`` (``augment``), ``:group:`` (``augment_heldout``) and
+        ``:brief:`` (a second table of the same run, without the run's details)."""
 
         required_arguments = 1
         option_spec = {
@@ -921,6 +1029,7 @@ def _benchmark_table_directive():
             "view": directives.unchanged,
             "default": directives.unchanged,
             "classifier": directives.unchanged,
+            "group": directives.unchanged,
             "brief": directives.flag,
         }
 

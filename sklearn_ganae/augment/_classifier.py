@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 from sklearn.base import (
     BaseEstimator,
@@ -46,6 +47,12 @@ def _non_numeric_columns(X) -> list[str]:
         if raw:
             out.append(str(name))
     return out
+
+
+def _share(y, classes) -> np.ndarray:
+    """Each class's share of the labels ``y``, in the order of ``classes``."""
+    y = np.asarray(y)
+    return np.array([np.mean(y == c) for c in classes], dtype=float)
 
 
 def _estimator_has(attr):
@@ -91,6 +98,17 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
         table. A transformer: a clone of it. The preprocessor is fitted on the
         augmented rows and applied to the rows given to ``predict`` and the other
         methods.
+    prior_correction : bool, default=False
+        Give probabilities for the real class shares. A classifier fitted on
+        balanced rows learns balanced class shares, so its probabilities overstate
+        the small classes (the log loss rises). ``True``: :meth:`predict_proba` and
+        :meth:`predict_log_proba` reweight the classifier's probabilities by the
+        ratio of each class's share among the training rows to its share among the
+        augmented rows, and renormalise them (Saerens, Latinne and Decaestecker,
+        2002); :meth:`predict`, :meth:`decision_function` and :meth:`score` keep the
+        balanced decision, as :class:`~sklearn.model_selection.TunedThresholdClassifierCV`
+        keeps its threshold. For two classes the reweighting is monotone: the ROC AUC
+        is unchanged.
 
     Attributes
     ----------
@@ -102,6 +120,10 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
         The classifier fitted on the augmented rows.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
+    prior_ratio_ : ndarray of shape (n_classes,)
+        Each class's share among the training rows over its share among the
+        augmented rows (in the order of ``classes_``): the factors
+        ``prior_correction=True`` applies.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of str
@@ -133,16 +155,18 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
         "estimator": [HasMethods(["fit", "predict"])],
         "augmenter": [HasMethods(["fit_resample"]), None],
         "preprocessor": [StrOptions({"auto"}), HasMethods(["fit", "transform"]), None],
+        "prior_correction": ["boolean"],
     }
 
     #: a model saved before ``preprocessor`` existed gave the classifier the rows as
     #: they were (see ``PersistenceMixin._params_before``)
-    _params_before = {"preprocessor": None}
+    _params_before = {"preprocessor": None, "prior_correction": False}
 
-    def __init__(self, estimator, *, augmenter=None, preprocessor=None):
+    def __init__(self, estimator, *, augmenter=None, preprocessor=None, prior_correction=False):
         self.estimator = estimator
         self.augmenter = augmenter
         self.preprocessor = preprocessor
+        self.prior_correction = prior_correction
 
     @_fit_context(prefer_skip_nested_validation=False)
     @atomic_fit
@@ -198,7 +222,14 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
         self.preprocessor_ = preprocessor
         self.estimator_ = estimator
         self.classes_ = self.estimator_.classes_
+        self.prior_ratio_ = _share(y, self.classes_) / _share(y_res, self.classes_)
         return self
+
+    def _corrected(self, proba):
+        if not getattr(self, "prior_correction", False):
+            return proba
+        weighted = proba * self.prior_ratio_
+        return weighted / weighted.sum(axis=1, keepdims=True)
 
     def _check(self, X):
         check_is_fitted(self)
@@ -233,9 +264,11 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            With ``prior_correction=True``, reweighted to the training rows' class
+            shares.
         """
         X = self._check(X)
-        return self.estimator_.predict_proba(X)
+        return self._corrected(self.estimator_.predict_proba(X))
 
     @available_if(_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X):
@@ -250,6 +283,9 @@ class AugmentedClassifier(PersistenceMixin, ClassifierMixin, MetaEstimatorMixin,
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         X = self._check(X)
+        if getattr(self, "prior_correction", False):
+            with np.errstate(divide="ignore"):
+                return np.log(self._corrected(self.estimator_.predict_proba(X)))
         return self.estimator_.predict_log_proba(X)
 
     @available_if(_estimator_has("decision_function"))

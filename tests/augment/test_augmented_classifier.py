@@ -132,3 +132,36 @@ def test_a_pickle_from_before_the_preprocessor_gives_the_rows_as_they_are(blobs,
     assert old.get_params()["preprocessor"] is None
     np.testing.assert_array_equal(old.predict(X), model.predict(X))
     assert repr(old) == repr(model)
+
+
+def test_prior_correction_gives_probabilities_for_the_real_class_shares(tiny):
+    from sklearn.datasets import make_classification
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    X, y = make_classification(
+        n_samples=3000, n_features=6, weights=[0.9], flip_y=0.05, class_sep=0.6, random_state=0
+    )
+    X_train, y_train, X_test, y_test = X[:2000], y[:2000], X[2000:], y[2000:]
+    augmenter = AEAugmenter(AutoencoderTransformer(n_components=4, **tiny), random_state=0)
+    plain = AugmentedClassifier(LogisticRegression(), augmenter=augmenter).fit(X_train, y_train)
+    fixed = AugmentedClassifier(
+        LogisticRegression(), augmenter=augmenter, prior_correction=True
+    ).fit(X_train, y_train)
+    share = np.bincount(y_train) / len(y_train)
+    np.testing.assert_allclose(fixed.prior_ratio_, share / 0.5)  # balanced: 1/2 each
+    p, q = plain.predict_proba(X_test), fixed.predict_proba(X_test)
+    np.testing.assert_allclose(q.sum(axis=1), 1.0)
+    np.testing.assert_allclose(
+        q, p * fixed.prior_ratio_ / (p * fixed.prior_ratio_).sum(1)[:, None]
+    )
+    np.testing.assert_allclose(fixed.predict_log_proba(X_test), np.log(q))
+    # the balanced decision and the ranking are kept ...
+    np.testing.assert_array_equal(fixed.predict(X_test), plain.predict(X_test))
+    np.testing.assert_array_equal(fixed.decision_function(X_test), plain.decision_function(X_test))
+    assert roc_auc_score(y_test, q[:, 1]) == pytest.approx(roc_auc_score(y_test, p[:, 1]))
+    # ... and the probabilities follow the real shares: the minority's mean probability
+    # falls from about a half towards its share, and the log loss with it
+    assert p[:, 1].mean() > 0.3 and q[:, 1].mean() < 0.2
+    assert log_loss(y_test, q) < log_loss(y_test, p) - 0.05
+    with pytest.raises(ValueError, match="prior_correction"):
+        AugmentedClassifier(LogisticRegression(), prior_correction="yes").fit(X_train, y_train)

@@ -282,6 +282,7 @@ def test_default_estimators_and_fit(blobs):
     sampler = AEAugmenter(random_state=0).fit(X3, y)
     assert isinstance(sampler.estimator_, AutoencoderTransformer)
     assert sampler.estimator_.n_components == 3  # min(8, n_features)
+    assert sampler.estimator_.max_epochs == 50  # about 100 steps of 128 rows
     assert sampler.sampling_strategy_ == {1: 90, 2: 105}
     assert not hasattr(sampler, "n_filtered_")  # fit generates nothing
     assert not hasattr(sampler, "transform")  # imblearn's Pipeline needs that
@@ -413,3 +414,17 @@ def test_bad_input(blobs, blobs_ae, penguins_xy, imbalanced_blobs):
         AugmentedClassifier(LogisticRegression()).fit(X, None)
     with pytest.raises(InvalidParameterError, match="'augmenter' parameter"):
         AugmentedClassifier(LogisticRegression(), augmenter=PCA()).fit(X, y)
+
+
+def test_default_autoencoder_trains_for_about_a_hundred_steps():
+    from sklearn_ganae.augment._augmenter import _default_epochs
+
+    assert _default_epochs(50) == 100  # one batch an epoch, at most 100 epochs
+    assert _default_epochs(1_280) == 10  # 10 batches an epoch
+    assert _default_epochs(2_000) == 7  # 16 batches: 112 steps
+    assert _default_epochs(10**6) == 1  # at least one epoch
+    X = np.random.default_rng(0).normal(size=(3_000, 2))
+    y = np.r_[np.zeros(2_800), np.ones(200)]
+    sampler = AEAugmenter(random_state=0).fit(X, y)
+    assert sampler.estimator_.max_epochs == 5  # 24 batches of 128 rows an epoch
+    assert len(sampler.estimator_.history_) == 5
