@@ -199,6 +199,19 @@ def _aug_steps(steps):
     return run
 
 
+def _aug_epochs(epochs):
+    """The default strategy with an autoencoder trained for ``epochs`` epochs (the
+    default before session 11 trained 100)."""
+
+    def run(X, y, seed, shared):
+        ae = AutoencoderTransformer(
+            n_components=min(X.shape[1], 128), max_epochs=epochs, random_state=seed
+        )
+        return AEAugmenter(ae, random_state=seed).fit_resample(X, y)
+
+    return run
+
+
 def _label(strategy, decode, extra=""):
     return f"AEAugmenter {strategy}, {decode}{extra}"
 
@@ -240,6 +253,7 @@ METHODS[_label(DEFAULT_STRATEGY, DEFAULT_DECODE, " + filter (5)")] = _aug(
 )
 for _steps in STEP_BUDGETS:
     METHODS[_label(DEFAULT_STRATEGY, DEFAULT_DECODE, f", {_steps} steps")] = _aug_steps(_steps)
+METHODS[_label(DEFAULT_STRATEGY, DEFAULT_DECODE, ", 100 epochs")] = _aug_epochs(100)
 VAE_METHOD = _label("posterior", DEFAULT_DECODE, " (VAE)")
 METHODS[VAE_METHOD] = _aug(strategy="posterior")  # first: the other reuses its VAE
 for _decode in ["residual", "direct"]:
@@ -251,7 +265,9 @@ SHARES_VAE = {m for m in METHODS if "posterior" in m} - {VAE_METHOD}
 SHARES_AE = {
     m
     for m in METHODS
-    if m.startswith("AEAugmenter") and "posterior" not in m and not m.endswith(" steps")
+    if m.startswith("AEAugmenter")
+    and "posterior" not in m
+    and not m.endswith((" steps", " epochs"))
 } - {DEFAULT_METHOD}
 
 
@@ -547,7 +563,8 @@ def main(argv=None) -> int:
             "that fitted autoencoder (prefit=True; the time column adds its fit time); "
             "the rows 'N steps' fit their own AutoencoderTransformer(n_components="
             "min(n_features, 128), random_state=seed) for about N optimiser steps "
-            "(max_epochs = N over the batches of 128 rows an epoch takes, at most 100); "
+            "(max_epochs = N over the batches of 128 rows an epoch takes, at most 100), "
+            "and '100 epochs' for 100 epochs (the default before session 11); "
             "posterior "
             "fits the default VAETransformer(n_components=min(n_features, 128), "
             "max_epochs=300), which the other posterior row reuses the same way",
