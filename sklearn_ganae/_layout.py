@@ -102,6 +102,15 @@ class TabularLayout(tuple):
         return f"TabularLayout(n_features={self.n_features}: {parts} blocks)"
 
 
+def standard_normal(rng, shape) -> np.ndarray:
+    """Standard-normal float32 draws of ``shape``, reproducibly from ``rng`` (a
+    ``RandomState``, advanced by one draw): a child ``Generator`` seeded from it,
+    whose float32 ziggurat is several times faster than ``RandomState``'s polar
+    method and needs no float64 copy (sampling draws millions of them)."""
+    seed = rng.randint(np.iinfo(np.int64).max, dtype=np.int64)
+    return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+
+
 def draw_categories(scores: np.ndarray, rng) -> np.ndarray:
     """The category of each row of a one-hot block's ``scores`` (n_rows, width).
 

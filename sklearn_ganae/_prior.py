@@ -23,6 +23,8 @@ from sklearn.base import clone
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from sklearn_ganae._layout import standard_normal
+
 #: the mixtures a model accepts as ``prior`` (cloned and fitted on the codes)
 MIXTURE_CLASSES = (GaussianMixture, BayesianGaussianMixture)
 #: ``prior="mixture"``: at most this many components ...
@@ -108,10 +110,10 @@ def _cholesky(mixture) -> np.ndarray:
 def sample_mixture(mixture, n: int, rng) -> np.ndarray:
     """``n`` codes (float32, in a random order) drawn from a fitted mixture with ``rng``."""
     weights = np.asarray(mixture.weights_, dtype=np.float64)
-    means = np.asarray(mixture.means_, dtype=np.float64)
-    factor = _cholesky(mixture)
+    means = np.asarray(mixture.means_, dtype=np.float32)
+    factor = _cholesky(mixture).astype(np.float32)
     component = rng.choice(len(weights), size=n, p=weights / weights.sum())
-    noise = rng.standard_normal((n, means.shape[1]))
+    noise = standard_normal(rng, (n, means.shape[1]))
     # rows grouped by component (a stable sort), each group one product; the codes go
     # back to the rows' own positions
     order = np.argsort(component, kind="stable")
@@ -120,8 +122,10 @@ def sample_mixture(mixture, n: int, rng) -> np.ndarray:
     start = 0
     for j, end in enumerate(ends):
         if end > start:
-            block = noise[order[start:end]]
+            rows = order[start:end]
+            block = noise[rows]
             block = block @ factor[j].T if factor.ndim == 3 else block * factor[j]
-            out[order[start:end]] = block + means[j]
+            block += means[j]
+            out[rows] = block
         start = end
-    return out.astype(np.float32)
+    return out

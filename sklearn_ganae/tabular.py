@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import numbers
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -429,6 +430,18 @@ class _CategoricalCodec:
         out[rows, col[rows]] = 1.0
 
     def inverse(self, block: np.ndarray, rng) -> np.ndarray:
+        codes, values = self.inverse_codes(block, rng)
+        return values[codes]
+
+    def inverse_codes(self, block: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+        """The decoded rows as positions into distinct values: ``(codes, values)``,
+        ``values[codes]`` being :meth:`inverse`'s result. ``values`` (object) holds
+        the categories, then the infrequent group's members, then a missing value."""
+        values = np.empty(len(self.categories_) + len(self.infrequent_) + 1, dtype=object)
+        values[: len(self.categories_)] = self.categories_
+        values[len(self.categories_) : -1] = self.infrequent_
+        values[-1] = np.nan
+        missing = len(values) - 1
         if rng is not None and self.floor > 1:
             # sampling never draws a category seen fewer times than the floor
             rare = self.counts_ < self.floor
@@ -441,24 +454,21 @@ class _CategoricalCodec:
                 empty = block.sum(axis=1) <= 0
                 block[empty] = np.where(rare, 0.0, 1.0)  # uniform over what may be drawn
                 if rare.all():
-                    return np.full(len(block), np.nan, dtype=object)
-        idx = draw_categories(block, rng)
-        values = np.empty(len(idx), dtype=object)
+                    return np.full(len(block), missing, dtype=np.intp), values
+        codes = draw_categories(block, rng).astype(np.intp, copy=False)
         n_freq = len(self.categories_)
-        is_freq = idx < n_freq
-        values[is_freq] = self.categories_[idx[is_freq]]
-        grouped = ~is_freq
+        grouped = codes >= n_freq
         if self.has_infrequent and grouped.any():
             if not len(self.infrequent_):
-                values[grouped] = np.nan  # every member below the privacy floor
-            elif rng is None:
-                values[grouped] = self.infrequent_[0]
-            else:
+                codes[grouped] = missing  # every member below the privacy floor
+            elif rng is not None:
                 pick = rng.choice(
                     len(self.infrequent_), size=int(grouped.sum()), p=self.infrequent_p_
                 )
-                values[grouped] = self.infrequent_[pick]
-        return values
+                codes[grouped] = n_freq + pick
+            # without a random state the group decodes to its most frequent member,
+            # at position n_freq already
+        return codes, values
 
 
 def _quantile_inverse(qt: QuantileTransformer, v: np.ndarray) -> np.ndarray:
@@ -467,8 +477,9 @@ def _quantile_inverse(qt: QuantileTransformer, v: np.ndarray) -> np.ndarray:
     arithmetic on the evenly spaced references instead of a binary search.
 
     As scikit-learn: the normal CDF of the scores, then the linear interpolation of
-    the quantiles (``np.interp``'s formula, term by term), and the ends where the CDF
-    is within ``1e-7`` of 0 or 1.
+    the quantiles (``np.interp``'s formula, term by term: the slope of the bracket
+    times the distance from its left end, plus the left quantile), and the ends where
+    the CDF is within ``1e-7`` of 0 or 1.
     """
     quantiles = qt.quantiles_[:, 0]
     references = qt.references_
@@ -477,15 +488,16 @@ def _quantile_inverse(qt: QuantileTransformer, v: np.ndarray) -> np.ndarray:
         u = ndtr(v)
         if last < 1:
             return np.full(len(v), quantiles[0])
-        j = np.clip((u * last).astype(np.int64), 0, last - 1)
+        j = (u * last).astype(np.int64)
+    np.clip(j, 0, last - 1, out=j)
     # the bracket as np.interp's search finds it: references[j] <= u < references[j + 1]
     j -= (u < references[j]) & (j > 0)
     j += (u >= references[j + 1]) & (j < last - 1)
-    low = references[j]
-    slope = (quantiles[j + 1] - quantiles[j]) / (references[j + 1] - low)
-    x = slope * (u - low) + quantiles[j]
-    x = np.where(u == low, quantiles[j], x)  # np.interp's exact hit
-    x = np.where(u >= references[-1], quantiles[-1], x)
+    slope = np.diff(quantiles) / np.diff(references)
+    x = u - references[j]
+    x *= slope[j]
+    x += quantiles[j]
+    x[u >= references[-1]] = quantiles[-1]
     x[u + _QUANTILE_BOUND > 1] = quantiles[-1]
     x[u - _QUANTILE_BOUND < 0] = quantiles[0]
     return x
@@ -1310,6 +1322,10 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
             if isinstance(codec, IdentifierCodec):
                 draws = None if identifiers is None else identifiers[j]
                 columns.append(codec.inverse(block, rng, draws))
+            elif isinstance(codec, _CategoricalCodec) and self._is_frame:
+                # positions into the distinct values: the column's dtype is built
+                # from them without hashing every row's value again
+                columns.append(_Coded(*codec.inverse_codes(block, rng)))
             else:
                 columns.append(codec.inverse(block, rng))
             start += codec.width
@@ -1746,8 +1762,33 @@ def _codec_detail(codec) -> str:
     return text
 
 
+class _Coded(NamedTuple):
+    """A decoded categorical column as ``values[codes]``."""
+
+    codes: np.ndarray
+    values: np.ndarray
+
+
+def _restore_coded(column: _Coded, dtype) -> pd.Series:
+    """:func:`_restore_dtype` of ``column.values[column.codes]``, with the distinct
+    values converted once instead of every row's."""
+    codes, values = column
+    if isinstance(dtype, pd.CategoricalDtype):
+        # pd.Categorical(values, dtype=dtype) looks every value up in the categories
+        # (a value that is not one of them is missing): the same, once per value
+        target = np.append(dtype.categories.get_indexer(pd.Index(values[:-1], dtype=object)), -1)
+        return pd.Series(pd.Categorical.from_codes(target[codes], dtype=dtype))
+    if isinstance(dtype, pd.StringDtype) and len(values) > 1:
+        distinct = pd.array(values[:-1], dtype=dtype)
+        missing = codes == len(values) - 1
+        return pd.Series(distinct.take(np.where(missing, -1, codes), allow_fill=True))
+    return _restore_dtype(values[codes], dtype)
+
+
 def _restore_dtype(values: np.ndarray, dtype) -> pd.Series:
     """Give decoded values the dtype the column had during fit."""
+    if isinstance(values, _Coded):
+        return _restore_coded(values, dtype)
     if isinstance(dtype, pd.CategoricalDtype):
         return pd.Series(pd.Categorical(values, dtype=dtype))
     if pd.api.types.is_bool_dtype(dtype):

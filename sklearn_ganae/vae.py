@@ -11,8 +11,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import PassthroughScoring
 
-from sklearn_ganae._base import BaseTabularNN, BaseTabularTransformer, atomic_fit
+from sklearn_ganae._base import (
+    BaseTabularNN,
+    BaseTabularTransformer,
+    atomic_fit,
+    torch_generator,
+)
 from sklearn_ganae._generator import GeneratorMixin
+from sklearn_ganae._layout import standard_normal
 from sklearn_ganae._prior import (
     MIXTURE_CLASSES,
     check_prior,
@@ -30,6 +36,7 @@ from sklearn_ganae.nn import (
     negative_log_likelihood,
 )
 from sklearn_ganae.nn._init_args import records_init_args
+from sklearn_ganae.nn._modules import inference_copy
 
 ACTIVE_UNIT_THRESHOLD = 0.01
 _ELBO_DRAWS = 16
@@ -609,20 +616,24 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
     def _decoded(self, codes, conditions, rng):
         """The decoder's output for latent ``codes``, in the encoder's layout; with
         ``rng``, continuous values get the likelihood's Gaussian noise."""
-        module = self._module()
+        module = inference_copy(self._module())
         data = np.hstack([codes, conditions]).astype(np.float32)
         k = self.n_components_
+        cont = module.decoder.index.continuous
+        noise = None
+        if rng is not None and cont.numel():
+            noise = torch_generator(rng, torch.device(self.net_.device))
+            scale = torch.exp(module.log_scale)
 
         def decode(batch):
             raw = module.decode_raw(batch[:, :k], batch[:, k:])
-            return module.decoder.activate(raw)
+            out = module.decoder.activate(raw)
+            if noise is not None:
+                eps = torch.randn(len(out), cont.numel(), generator=noise, device=out.device)
+                out[:, cont] += eps * scale
+            return out
 
-        values = self._apply_batches(decode, data)
-        cont = module.decoder.index.continuous.cpu().numpy()
-        if rng is not None and cont.size:
-            scale = np.exp(module.log_scale.detach().cpu().numpy())
-            values[:, cont] += rng.standard_normal((len(values), cont.size)) * scale
-        return values
+        return self._apply_batches(decode, data)
 
     def _sample_encoded(self, n, codes, rng, target):
         """Codes from the prior, decoded with the likelihood's noise."""
@@ -633,7 +644,7 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
         model), drawn with ``rng``."""
         prior = getattr(self, "prior_", None)
         if prior is None:
-            return rng.standard_normal((n, self.n_components_)).astype(np.float32)
+            return standard_normal(rng, (n, self.n_components_))
         if not isinstance(prior, list):
             return sample_mixture(prior, n, rng)
         latent = np.empty((n, self.n_components_), dtype=np.float32)
@@ -641,7 +652,7 @@ class VAETransformer(GeneratorMixin, BaseTabularTransformer):
             rows = codes == c
             mixture = prior[c]
             latent[rows] = (
-                rng.standard_normal((int(rows.sum()), self.n_components_))
+                standard_normal(rng, (int(rows.sum()), self.n_components_))
                 if mixture is None
                 else sample_mixture(mixture, int(rows.sum()), rng)
             )

@@ -489,3 +489,51 @@ def test_discriminator_packs_rows_and_penalty_is_finite():
     assert changed.tolist() == [False, True, False]
     penalty = gradient_penalty(disc, x, torch.randn(12, 5), c)
     assert penalty.ndim == 0 and torch.isfinite(penalty)
+
+
+# --- inference copies ------------------------------------------------------------------
+def _trained_mlp(batch_norm=True, activation="relu"):
+    torch.manual_seed(0)
+    mlp = nn.Sequential(MLP(6, (16, 8), activation, batch_norm=batch_norm), nn.Linear(8, 3))
+    opt = torch.optim.SGD(mlp.parameters(), lr=0.1)
+    for _ in range(5):  # running statistics and weights away from their initial values
+        opt.zero_grad()
+        mlp(torch.randn(64, 6) * 3 + 1).pow(2).mean().backward()
+        opt.step()
+    return mlp
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh"])
+def test_inference_copy_folds_batch_norm_and_matches_eval(activation):
+    from sklearn_ganae.nn._modules import inference_copy
+
+    mlp = _trained_mlp(activation=activation).train()
+    fast = inference_copy(mlp)
+    assert mlp.training  # the module's own mode is left as it was
+    assert not any(isinstance(m, nn.BatchNorm1d) for m in fast.modules())
+    assert any(isinstance(m, nn.BatchNorm1d) for m in mlp.modules())
+    assert not any(p.requires_grad for p in fast.parameters())
+    x = torch.randn(50, 6) * 3 + 1
+    kept = x.clone()
+    mlp.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), mlp(x), rtol=1e-5, atol=1e-5)
+    assert torch.equal(x, kept)  # in-place activations never touch the input
+
+
+def test_inference_copy_is_reused_until_the_weights_change():
+    from sklearn_ganae.nn._modules import inference_copy
+
+    mlp = _trained_mlp()
+    fast = inference_copy(mlp)
+    assert inference_copy(mlp) is fast
+    x = torch.randn(20, 6)
+    with torch.no_grad():
+        before = fast(x)
+        mlp[1].weight.mul_(2.0)  # an in-place update, as an optimiser step makes
+    renewed = inference_copy(mlp)
+    assert renewed is not fast
+    mlp.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(renewed(x), mlp(x), rtol=1e-5, atol=1e-5)
+        assert not torch.allclose(renewed(x), before)

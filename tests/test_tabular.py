@@ -1140,3 +1140,46 @@ def test_quantile_inverse_equals_scikit_learns(values, decimals, scores):
     v = np.concatenate([scores, qt.transform(data.reshape(-1, 1)).ravel(), [0.0, -5.2, 5.2]])
     expected = qt.inverse_transform(v.reshape(-1, 1)).ravel()
     np.testing.assert_array_equal(_quantile_inverse(qt, v), expected)
+
+
+def test_decoded_categorical_columns_match_their_values_dtype_by_dtype():
+    """Categorical columns are decoded as positions into their distinct values; the
+    columns built from them equal those built from every row's value."""
+    from sklearn_ganae.tabular import _CategoricalCodec, _restore_dtype
+
+    rng = np.random.default_rng(0)
+    n = 600
+    levels = np.array(["a", "b", "c", "d"] + [f"rare{i}" for i in range(30)], dtype=object)
+    p = np.r_[[0.3, 0.3, 0.2, 0.1], np.full(30, 0.1 / 30)]
+    drawn = rng.choice(levels, size=n, p=p)
+    with_nan = drawn.copy()
+    with_nan[rng.random(n) < 0.1] = np.nan
+    df = pd.DataFrame(
+        {
+            # unused categories and missing values
+            "cat": pd.Categorical(with_nan, categories=[*levels, "never"]),
+            "text": pd.array(with_nan, dtype="string"),
+            "obj": pd.Series(drawn, dtype=object),
+            "x": rng.normal(size=n),
+        }
+    )
+    enc = TabularEncoder(min_frequency=10, handle_missing="indicator").fit(df)
+    Z = enc.transform(df)
+    noisy = np.clip(Z + rng.normal(scale=0.3, size=Z.shape), 0, None)
+    for state in (None, 3):
+        decoded = enc.decode_rows(noisy, random_state=state)
+        # the reference: every row's value, then the column's dtype
+        rs = None if state is None else np.random.RandomState(state)
+        start = 0
+        for j, codec in enumerate(enc._codecs):
+            block = noisy[:, start : start + codec.width]
+            start += codec.width
+            values = codec.inverse(block, rs)
+            if not isinstance(codec, _CategoricalCodec):
+                continue
+            expected = _restore_dtype(values, enc._dtypes[j])  # the fitted dtype
+            pd.testing.assert_series_equal(
+                decoded.iloc[:, j], expected, check_names=False, check_index=False
+            )
+        assert decoded["cat"].isna().any() and decoded["text"].isna().any()
+        assert list(decoded.dtypes) == list(enc._dtypes)

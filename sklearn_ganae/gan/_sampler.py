@@ -18,7 +18,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import PassthroughScoring
 
-from sklearn_ganae._base import BaseTabularNN, atomic_fit, check_layer_sizes, silent
+from sklearn_ganae._base import (
+    INFERENCE_ROWS,
+    BaseTabularNN,
+    atomic_fit,
+    check_layer_sizes,
+    silent,
+    torch_generator,
+)
 from sklearn_ganae._generator import GeneratorMixin
 from sklearn_ganae._layout import CATEGORICAL, MISSING, draw_categories
 from sklearn_ganae._resampling import SAMPLING_STRATEGY_CONSTRAINT
@@ -39,6 +46,7 @@ from sklearn_ganae.gan._training import (
     log_frequency_weights,
 )
 from sklearn_ganae.nn import Autoencoder, ReconstructionLoss
+from sklearn_ganae.nn._modules import inference_copy
 
 _COLLAPSE_ROWS = 2_000
 
@@ -664,10 +672,18 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         net = self.net_ if net is None else net
         G = net.get_module()
         G.eval()
-        device = net.device
-        noise = rng.standard_normal((len(conditions), self.noise_dim)).astype(np.float32)
-        raw = G(torch.as_tensor(noise, device=device), torch.as_tensor(conditions, device=device))
-        return relaxed_activate(G.decoder.index, raw).float().cpu().numpy()
+        fast = inference_copy(G)
+        device = torch.device(net.device)
+        noise = torch_generator(rng, device)
+        conditions = torch.as_tensor(conditions, device=device)
+        out = np.empty((len(conditions), G.decoder.index.n_features), dtype=np.float32)
+        for start in range(0, len(out), INFERENCE_ROWS):
+            cond = conditions[start : start + INFERENCE_ROWS]
+            z = torch.randn(len(cond), self.noise_dim, device=device, generator=noise)
+            raw = fast(z, cond)
+            values = relaxed_activate(G.decoder.index, raw).float().cpu().numpy()
+            out[start : start + len(cond)] = values
+        return out
 
     def _sample_encoded(self, n, codes, rng, target):
         block, category = (None, None) if target is None else target

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_linear_bn_eval
 
 from sklearn_ganae.nn._init_args import records_init_args
 from sklearn_ganae.nn._layout import LayoutIndex
@@ -269,3 +273,72 @@ class VariationalAutoencoder(nn.Module):
         if self.n_conditions:
             z = torch.cat([z, conditions], dim=1)
         return self.decoder(z)
+
+
+# --- inference copies --------------------------------------------------------------------
+#: module -> (state key, its inference copy); an entry goes with its module
+_INFERENCE_COPIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _state_key(module: nn.Module) -> tuple:
+    """Identity and in-place version of every parameter and buffer: changes when an
+    optimiser step, ``load_state_dict`` or a new tensor changes the weights."""
+    tensors = [*module.parameters(), *module.buffers()]
+    return tuple((id(t), t._version) for t in tensors)
+
+
+def _fold(seq: nn.Sequential) -> None:
+    """Fold ``Linear -> BatchNorm1d`` pairs of ``seq`` (in evaluation mode) into one
+    ``Linear``, and run a ReLU or LeakyReLU that follows a ``Linear`` in place."""
+    layers: list[nn.Module] = []
+    mods = list(seq)
+    i = 0
+    while i < len(mods):
+        mod, nxt = mods[i], mods[i + 1] if i + 1 < len(mods) else None
+        if (
+            isinstance(mod, nn.Linear)
+            and isinstance(nxt, nn.BatchNorm1d)
+            and nxt.running_mean is not None
+            and nxt.running_var is not None
+        ):
+            layers.append(fuse_linear_bn_eval(mod, nxt))
+            i += 2
+            continue
+        if layers and isinstance(layers[-1], nn.Linear):
+            # the input is the Linear's own fresh output: nothing else reads it
+            if type(mod) is nn.ReLU:
+                mod = nn.ReLU(inplace=True)
+            elif type(mod) is nn.LeakyReLU:
+                mod = nn.LeakyReLU(mod.negative_slope, inplace=True)
+        layers.append(mod)
+        i += 1
+    seq._modules = OrderedDict((str(k), m) for k, m in enumerate(layers))
+
+
+def inference_copy(module: nn.Module) -> nn.Module:
+    """A copy of ``module`` for inference without gradients, in evaluation mode.
+
+    Every ``Linear -> BatchNorm1d`` pair of its ``nn.Sequential`` parts is folded
+    into one ``Linear`` (with the normalisation's running statistics), and a ReLU
+    after a ``Linear`` runs in place: the outputs of ``module.eval()`` up to float
+    round-off, in fewer kernels and allocations. The copy is made once and reused
+    while the module's parameters and buffers are unchanged (any in-place update,
+    such as an optimiser step, makes a new one). ``module`` itself is not changed.
+    """
+    key = _state_key(module)
+    cached = _INFERENCE_COPIES.get(module)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    training = module.training
+    module.eval()
+    try:
+        out = copy.deepcopy(module)
+    finally:
+        module.train(training)
+    with torch.no_grad():
+        for sub in list(out.modules()):
+            if isinstance(sub, nn.Sequential):
+                _fold(sub)
+    out.eval().requires_grad_(False)
+    _INFERENCE_COPIES[module] = (key, out)
+    return out
