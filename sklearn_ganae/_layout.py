@@ -119,8 +119,14 @@ def draw_categories(scores: np.ndarray, rng) -> np.ndarray:
     """
     if rng is None or scores.shape[1] == 1:
         return np.argmax(scores, axis=1)
-    p = np.clip(scores, 0, None).astype(np.float64)
-    total = p.sum(axis=1, keepdims=True)
-    p = np.where(total > 0, p / np.where(total > 0, total, 1), 1.0 / p.shape[1])
-    u = rng.random_sample((len(p), 1))
-    return np.minimum((np.cumsum(p, axis=1) < u).sum(axis=1), p.shape[1] - 1)
+    width = scores.shape[1]
+    # the running sums of the row's scores against a uniform draw times their total:
+    # no normalised copy of the block
+    cumulative = np.cumsum(np.clip(scores, 0, None), axis=1, dtype=np.float64)
+    total = cumulative[:, -1:]
+    u = rng.random_sample((len(scores), 1))
+    drawn = (cumulative < u * total).sum(axis=1)
+    empty = ~(total[:, 0] > 0)  # no mass (or not finite): uniform
+    if empty.any():
+        drawn[empty] = (u[empty, 0] * width).astype(drawn.dtype)
+    return np.minimum(drawn, width - 1)

@@ -1385,8 +1385,14 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         if self._is_frame:
             data = {}
             for j, values in enumerate(columns):
-                data[j] = _restore_dtype(values, self._dtypes[j])
-            frame = pd.DataFrame(data, index=pd.RangeIndex(n_rows))
+                dtype = self._dtypes[j]
+                if isinstance(values, np.ndarray) and isinstance(dtype, np.dtype):
+                    if dtype.kind == "f" and values.dtype.kind == "f":
+                        # a NumPy float column: the array itself, no Series around it
+                        data[j] = values.astype(dtype, copy=False)
+                        continue
+                data[j] = _restore_dtype(values, dtype)
+            frame = pd.DataFrame(data, index=pd.RangeIndex(n_rows), copy=False)
             frame.columns = pd.Index(self._columns)
             return frame
         dtype = self._dtypes[0]
