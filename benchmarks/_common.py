@@ -185,6 +185,12 @@ def calibration_seconds(steps: int = 1000) -> float:
     return round(best, 3)
 
 
+try:  # clock ticks per second of /proc/stat's counters
+    _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+except (AttributeError, ValueError, OSError):
+    _CLOCK_TICKS = 100
+
+
 class OtherCPU:
     """Share of the machine's CPU time used by *other* processes between two calls.
 
@@ -192,6 +198,14 @@ class OtherCPU:
     threads). A share well above 0 means the timings measured meanwhile were taken on
     a shared machine. Returns ``None`` where ``/proc`` is not available.
     """
+
+    #: the shortest window whose share is measured, in seconds. ``/proc/stat``
+    #: counts CPU time in clock ticks (1/100 s per CPU): in a window of a few
+    #: hundredths of a second one tick of another process (a shell command) is a
+    #: share of 10% or more, so the share of a shorter window says nothing and
+    #: :meth:`share` returns ``None`` (a quarter second on two cores: 50 ticks,
+    #: 2% each)
+    MIN_WINDOW_S = 0.25
 
     def __init__(self):
         self._start = self._read()
@@ -210,10 +224,14 @@ class OtherCPU:
         return total - idle, total, int(own[11]) + int(own[12])
 
     def share(self) -> float | None:
-        """Other processes' share since construction (or the previous call)."""
+        """Other processes' share since construction (or the previous call);
+        ``None`` without ``/proc`` or for a window under :attr:`MIN_WINDOW_S`."""
         now_ = self._read()
         start, self._start = self._start, now_
-        if now_ is None or start is None or now_[1] <= start[1]:
+        if now_ is None or start is None:
+            return None
+        min_ticks = self.MIN_WINDOW_S * _CLOCK_TICKS * (os.cpu_count() or 1)
+        if now_[1] - start[1] < max(min_ticks, 1):
             return None
         other = (now_[0] - start[0]) - (now_[2] - start[2])
         return round(max(other, 0) / (now_[1] - start[1]), 3)
@@ -280,11 +298,22 @@ def machine(torch_threads: int, load_at_start: float | None = None) -> dict:
 def record_other_cpu(mach: dict, shares, during: str) -> dict:
     """Put other processes' CPU shares (a Series, one per timed window; missing ones
     dropped) into ``mach``: ``other_cpu_max`` for :func:`header`'s warning and
-    ``other_cpu``, their mean and max ``during`` what. Returns ``mach``."""
+    ``other_cpu``, their mean and max ``during`` what, and how many results' windows
+    were too short to measure (:attr:`OtherCPU.MIN_WINDOW_S`). Returns ``mach``."""
+    n_windows = len(shares)
     shares = shares.dropna()
     mach["other_cpu_max"] = float(shares.max()) if len(shares) else None
+    short = n_windows - len(shares)
+    measured = (
+        f"; {short} of {n_windows} timed results too short to measure (under "
+        f"{OtherCPU.MIN_WINDOW_S} s)"
+        if short
+        else ""
+    )
     mach["other_cpu"] = (
-        f"mean {shares.mean():.3f}, max {shares.max():.3f} ({during})" if len(shares) else None
+        f"mean {shares.mean():.3f}, max {shares.max():.3f} ({during}{measured})"
+        if len(shares)
+        else None
     )
     return mach
 

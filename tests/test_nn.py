@@ -491,6 +491,25 @@ def test_discriminator_packs_rows_and_penalty_is_finite():
     assert penalty.ndim == 0 and torch.isfinite(penalty)
 
 
+
+@pytest.mark.parametrize("loss", ["wgan-gp", "logistic"])
+def test_discriminator_objective_scores_real_and_fake_rows_apart(loss):
+    # one pass of the real and fake rows together gives each its own scores
+    import types
+
+    from sklearn_ganae.gan._modules import Discriminator
+    from sklearn_ganae.gan._training import GANNet
+
+    torch.manual_seed(0)
+    disc = Discriminator(5, 3, (8, 16), pac=4).eval()  # no dropout
+    real, fake = torch.randn(12, 5), torch.randn(12, 5) + 2.0
+    cond = torch.eye(3)[torch.arange(12) % 3]
+    spec = types.SimpleNamespace(loss=loss, gradient_penalty=10.0)
+    _, d_real, d_fake = GANNet.discriminator_objective(spec, disc, disc, real, fake, cond)
+    torch.testing.assert_close(d_real, disc(real, cond))
+    torch.testing.assert_close(d_fake, disc(fake, cond))
+    assert not torch.allclose(d_real, d_fake)
+
 # --- inference copies ------------------------------------------------------------------
 def _trained_mlp(batch_norm=True, activation="relu"):
     torch.manual_seed(0)
