@@ -491,7 +491,6 @@ def test_discriminator_packs_rows_and_penalty_is_finite():
     assert penalty.ndim == 0 and torch.isfinite(penalty)
 
 
-
 @pytest.mark.parametrize("loss", ["wgan-gp", "logistic"])
 def test_discriminator_objective_scores_real_and_fake_rows_apart(loss):
     # one pass of the real and fake rows together gives each its own scores
@@ -509,6 +508,7 @@ def test_discriminator_objective_scores_real_and_fake_rows_apart(loss):
     torch.testing.assert_close(d_real, disc(real, cond))
     torch.testing.assert_close(d_fake, disc(fake, cond))
     assert not torch.allclose(d_real, d_fake)
+
 
 # --- inference copies ------------------------------------------------------------------
 def _trained_mlp(batch_norm=True, activation="relu"):
