@@ -157,10 +157,9 @@ def test_gradient_penalty_is_float32_inside_a_callers_autocast():
     real, fake, cond = torch.randn(8, 3), torch.randn(8, 3), torch.zeros(8, 0)
     with _LinearDtypes() as seen, torch.autocast("cpu", dtype=torch.bfloat16):
         loss, d_real, d_fake = GANNet.discriminator_objective(spec, D, D, real, fake, cond)
-    # the scores (one pass of the real and fake rows together) in bfloat16, the
-    # penalty's pass (the last) in float32
+    # the scores in bfloat16, the penalty's pass (the last) in float32
     passes = [dtype for module, _, dtype in seen.seen if module is D.body[0]]
-    assert passes[:1] == [torch.bfloat16] and passes[1:] == [torch.float32]
+    assert passes[:2] == [torch.bfloat16, torch.bfloat16] and passes[2:] == [torch.float32]
     loss.float().backward()
     assert all(torch.isfinite(p.grad).all() for p in D.parameters())
 

@@ -493,11 +493,7 @@ class GANNet(TabularNet):
         penalty is computed in float32, also when the caller runs under autocast: a
         gradient norm (and its second derivative) in bfloat16 is too coarse.
         """
-        # one pass for real and fake rows: the discriminator has no batch statistics,
-        # and packs never mix the two (each half is a whole number of packs)
-        n_packs = real.shape[0] // D_plain.pac
-        scores = D(torch.cat([real, fake]), torch.cat([cond, cond]))
-        d_real, d_fake = scores[:n_packs], scores[n_packs:]
+        d_real, d_fake = D(real, cond), D(fake, cond)
         loss_d = discriminator_loss(self.loss, d_real, d_fake)
         if self.loss == "wgan-gp":
             device_type = real.device.type
