@@ -112,6 +112,9 @@ CLASS_VARIANTS = {
         # and the plain VAE (the defaults before the mixture prior)
         "normal prior": {"prior": "normal"},
         "beta 1, normal prior": {"beta": 1.0, "prior": "normal"},
+        # the network: twice as wide and one layer deeper than the defaults' (128, 128)
+        "wide 256": {"hidden_layer_sizes": (256, 256)},
+        "deep 3x128": {"hidden_layer_sizes": (128, 128, 128)},
     },
     "GANSampler": {
         "quantile enc.": {"encoder": lambda: TabularEncoder(continuous_transform="quantile")}
@@ -458,7 +461,8 @@ def main(argv=None) -> int:
             "'(normal prior)': VAETransformer sampling its codes from the standard normal "
             "instead of the mixture fitted to the training rows' codes, '(beta 1, normal "
             "prior)': the same with beta=1 (the plain VAE, the defaults before the mixture "
-            "prior), "
+            "prior), '(wide 256)' / '(deep 3x128)': VAETransformer with "
+            "hidden_layer_sizes=(256, 256) / (128, 128, 128) instead of (128, 128), "
             "'(no pretraining)': with pretrain_generator=False; "
             + ", ".join(f"ctgan.{r}" for r in REFERENCE.values())
             + " defaults (batch_size=500; TVAE 128-128 layers, embedding 128; CTGAN 256-256 "
