@@ -92,6 +92,8 @@ def test_nothing_to_add_returns_the_input(blobs_ae, imbalanced_blobs):
     X_res, y_res = AEAugmenter(blobs_ae, prefit=True).fit_resample(X, y)
     np.testing.assert_array_equal(X_res, X)
     np.testing.assert_array_equal(y_res, y)
+    # equal values, never the user's own arrays
+    assert not np.shares_memory(X_res, X) and not np.shares_memory(y_res, y)
 
 
 # --- label types ------------------------------------------------------------------------
