@@ -91,7 +91,7 @@ from sklearn_ganae._distributed import (
     digest,
     distributed_context,
 )
-from sklearn_ganae._layout import TabularLayout
+from sklearn_ganae._layout import TabularLayout, child_seed
 from sklearn_ganae._saving import PersistenceMixin
 from sklearn_ganae._streaming import StreamedRows, scan_table
 from sklearn_ganae._threads import CALLER, adapt, torch_threads
@@ -203,10 +203,10 @@ INFERENCE_ROWS = 2048
 
 def torch_generator(rng, device) -> torch.Generator:
     """A torch generator on ``device`` seeded by one draw of ``rng`` (a NumPy
-    ``RandomState``): noise drawn where the network runs, reproducibly from the call's
-    random state."""
+    ``RandomState``, :func:`~sklearn_ganae._layout.child_seed`): noise drawn where the
+    network runs, reproducibly from the call's random state."""
     generator = torch.Generator(device=device)
-    generator.manual_seed(int(rng.randint(np.iinfo(np.int64).max, dtype=np.int64)))
+    generator.manual_seed(child_seed(rng))
     return generator
 
 
@@ -839,12 +839,13 @@ class BaseTabularNN(PersistenceMixin, BaseEstimator):
         return getattr(self, "n_components_", self.n_components)
 
     @torch.no_grad()
-    def _apply_batches(self, fn, Z, batch_size=INFERENCE_ROWS):
+    def _apply_batches(self, fn, Z, batch_size=INFERENCE_ROWS, net=None):
         """``fn`` over row batches of ``Z`` in eval mode; a float32 NumPy array back
-        (torch's threads set by ``n_jobs``, read again every batch)."""
-        module = self._module()
-        module.eval()
-        device = self.net_.device
+        (torch's threads set by ``n_jobs``, read again every batch). ``net``: the
+        net whose module and device are used (default: the fitted ``net_``)."""
+        net = self.net_ if net is None else net
+        net.get_module().eval()
+        device = net.device
         out = []
         with torch_threads(self.n_jobs):
             for start in range(0, len(Z), batch_size):

@@ -102,13 +102,18 @@ class TabularLayout(tuple):
         return f"TabularLayout(n_features={self.n_features}: {parts} blocks)"
 
 
+def child_seed(rng) -> int:
+    """One draw of ``rng`` (a NumPy ``RandomState``) as the seed of a child generator
+    (NumPy's or torch's): faster draws, reproducibly from the call's random state."""
+    return int(rng.randint(np.iinfo(np.int64).max, dtype=np.int64))
+
+
 def standard_normal(rng, shape) -> np.ndarray:
     """Standard-normal float32 draws of ``shape``, reproducibly from ``rng`` (a
-    ``RandomState``, advanced by one draw): a child ``Generator`` seeded from it,
+    ``RandomState``, advanced by one draw): a child ``Generator`` (:func:`child_seed`),
     whose float32 ziggurat is several times faster than ``RandomState``'s polar
     method and needs no float64 copy (sampling draws millions of them)."""
-    seed = rng.randint(np.iinfo(np.int64).max, dtype=np.int64)
-    return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+    return np.random.default_rng(child_seed(rng)).standard_normal(shape, dtype=np.float32)
 
 
 def draw_categories(scores: np.ndarray, rng) -> np.ndarray:

@@ -19,7 +19,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import PassthroughScoring
 
 from sklearn_ganae._base import (
-    INFERENCE_ROWS,
     BaseTabularNN,
     atomic_fit,
     check_layer_sizes,
@@ -671,19 +670,14 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         the generator of ``net`` (default: the fitted ``net_``) in evaluation mode."""
         net = self.net_ if net is None else net
         G = net.get_module()
-        G.eval()
         fast = inference_copy(G)
-        device = torch.device(net.device)
-        noise = torch_generator(rng, device)
-        conditions = torch.as_tensor(conditions, device=device)
-        out = np.empty((len(conditions), G.decoder.index.n_features), dtype=np.float32)
-        for start in range(0, len(out), INFERENCE_ROWS):
-            cond = conditions[start : start + INFERENCE_ROWS]
-            z = torch.randn(len(cond), self.noise_dim, device=device, generator=noise)
-            raw = fast(z, cond)
-            values = relaxed_activate(G.decoder.index, raw).float().cpu().numpy()
-            out[start : start + len(cond)] = values
-        return out
+        noise = torch_generator(rng, torch.device(net.device))
+
+        def generate(cond):
+            z = torch.randn(len(cond), self.noise_dim, device=cond.device, generator=noise)
+            return relaxed_activate(G.decoder.index, fast(z, cond))
+
+        return self._apply_batches(generate, conditions, net=net)
 
     def _sample_encoded(self, n, codes, rng, target):
         block, category = (None, None) if target is None else target
