@@ -186,6 +186,13 @@ TUNING_TABLES: dict[str, tuple[str, str]] = {
     "Males": ("Ecdat", "Males"),
     "credit_data": ("modeldata", "credit_data"),
 }
+#: ``bench_generators --tuning``: the tuning tables as generator-study tables (their
+#: targets for train-on-synthetic efficacy), for choosing a generator's defaults
+TUNING_GENERATOR_TABLES: dict[str, Table] = {
+    "HMDA": Table(lambda: rdataset(*TUNING_TABLES["HMDA"]), "deny"),
+    "Males": Table(lambda: rdataset(*TUNING_TABLES["Males"]), "union"),
+    "credit_data": Table(lambda: rdataset(*TUNING_TABLES["credit_data"]), "Status"),
+}
 #: the ablation's and the early-stopping study's: diamonds subsampled to 5,000 rows
 STUDY_TABLES: dict[str, Table] = {
     "diamonds (5k)": Table(lambda: diamonds(5_000), "cut"),

@@ -56,7 +56,13 @@ from _common import (
     versions,
     write_results,
 )
-from _datasets import GENERATOR_TABLES, QUICK_TABLE, TUNING_TABLES, holdout_split
+from _datasets import (
+    GENERATOR_TABLES,
+    QUICK_TABLE,
+    TUNING_GENERATOR_TABLES,
+    TUNING_TABLES,
+    holdout_split,
+)
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
@@ -76,6 +82,14 @@ TUNING_NOTE = (
     "point masses) and defaults were chosen on other tables ("
     + ", ".join(f"{p} {i}" for p, i in TUNING_TABLES.values())
     + "), which this benchmark does not report."
+)
+#: ``--tuning``: the tables the defaults are chosen on, written to generators_tuning.*
+TUNING_RUN_NOTE = (
+    "TUNING run: the tables the package's defaults are chosen on ("
+    + ", ".join(f"{p} {i}" for p, i in TUNING_TABLES.values())
+    + "), never the reported ones ("
+    + ", ".join(TABLES)
+    + ")."
 )
 
 
@@ -101,6 +115,7 @@ class Model:
 # to every registered generator that has all of its parameters.
 VARIANTS = {
     "mode enc.": {"encoder": lambda: TabularEncoder(continuous_transform="mode")},
+    "auto enc.": {"encoder": lambda: TabularEncoder(continuous_transform="auto")},
     "no pretraining": {"pretrain_generator": False},
 }
 # Variants of one generator only (class name -> label suffix -> parameters): the other
@@ -117,7 +132,9 @@ CLASS_VARIANTS = {
         "deep 3x128": {"hidden_layer_sizes": (128, 128, 128)},
     },
     "GANSampler": {
-        "quantile enc.": {"encoder": lambda: TabularEncoder(continuous_transform="quantile")}
+        "quantile enc.": {"encoder": lambda: TabularEncoder(continuous_transform="quantile")},
+        # CTGAN's generator: each hidden layer's output concatenated with its input
+        "residual": {"residual_generator": True},
     },
 }
 
@@ -390,7 +407,17 @@ def main(argv=None) -> int:
         help="(every model but those of --keep)",
     )
     parser.add_argument(
-        "--tables", nargs="+", default=None, choices=list(TABLES), help="(all four)"
+        "--tables",
+        nargs="+",
+        default=None,
+        choices=list(TABLES) + list(TUNING_GENERATOR_TABLES),
+        help="(all four reported ones; with --tuning, all the tuning ones)",
+    )
+    parser.add_argument(
+        "--tuning",
+        action="store_true",
+        help="the tuning tables, where defaults are chosen (generators_tuning.*); "
+        "the reported tables are never used for that",
     )
     parser.add_argument(
         "--keep",
@@ -412,10 +439,17 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     epochs = args.epochs or (3 if args.quick else 300)
     seeds = args.seeds or ([0] if args.quick else [0, 1, 2])
-    names = args.tables or ([QUICK_TABLE] if args.quick else list(TABLES))
-    tables = {t: TABLES[t] for t in names}
+    pool = TUNING_GENERATOR_TABLES if args.tuning else TABLES
+    names = args.tables or (list(pool) if args.tuning or not args.quick else [QUICK_TABLE])
+    wrong = [t for t in names if t not in pool]
+    if wrong:
+        parser.error(
+            f"{', '.join(wrong)}: not a {'tuning' if args.tuning else 'reported'} table "
+            f"(choose from {', '.join(pool)}{'' if args.tuning else ', or pass --tuning'})"
+        )
+    tables = {t: pool[t] for t in names}
     specs, _ = model_specs(quick=args.quick)
-    stem = result_stem("generators", args.quick)
+    stem = result_stem("generators_tuning" if args.tuning else "generators", args.quick)
     previous_path = args.results_dir / f"{stem}.json"
     if args.keep and not previous_path.exists():
         parser.error(f"--keep needs the rows of an earlier run: {previous_path} does not exist")
@@ -428,7 +462,7 @@ def main(argv=None) -> int:
         old = pd.DataFrame(previous["rows"])
         old = old[old["model"].isin(args.keep)]
         frame = pd.concat([old, frame], ignore_index=True)
-        order = {t: i for i, t in enumerate(TABLES)}
+        order = {t: i for i, t in enumerate(pool)}
         frame = frame.sort_values("table", key=lambda c: c.map(order), kind="stable")
         kept_from = kept_record(previous["meta"], args.keep)
     mach = machine(args.threads, load_start)
@@ -449,7 +483,7 @@ def main(argv=None) -> int:
         versions=versions({"ctgan": ctgan.__version__}),
         settings={
             **({"Mode": "QUICK smoke run (not the reference figures)"} if args.quick else {}),
-            "Tables": TUNING_NOTE,
+            "Tables": TUNING_RUN_NOTE if args.tuning else TUNING_NOTE,
             "Epochs": epochs,
             "Seeds": seeds,
             "Split": "80% train / 20% holdout, random_state=0; synthetic rows = train rows",
@@ -457,13 +491,17 @@ def main(argv=None) -> int:
             "GANSampler: standard normalisation, and it pretrains its generator as an "
             "autoencoder's decoder), "
             "'(mode enc.)': with TabularEncoder(continuous_transform='mode'), "
+            "'(auto enc.)': with continuous_transform='auto' (mode-specific for the "
+            "columns whose density has several peaks, quantile for the others), "
             "'(standard enc.)' / '(quantile enc.)': the other normalisation, "
             "'(normal prior)': VAETransformer sampling its codes from the standard normal "
             "instead of the mixture fitted to the training rows' codes, '(beta 1, normal "
             "prior)': the same with beta=1 (the plain VAE, the defaults before the mixture "
             "prior), '(wide 256)' / '(deep 3x128)': VAETransformer with "
             "hidden_layer_sizes=(256, 256) / (128, 128, 128) instead of (128, 128), "
-            "'(no pretraining)': with pretrain_generator=False; "
+            "'(no pretraining)': with pretrain_generator=False, '(residual)': "
+            "GANSampler with residual_generator=True (CTGAN's concatenating residual "
+            "layers in the generator); "
             + ", ".join(f"ctgan.{r}" for r in REFERENCE.values())
             + " defaults (batch_size=500; TVAE 128-128 layers, embedding 128; CTGAN 256-256 "
             "generator and discriminator, pac 10, embedding 128) with the table's "

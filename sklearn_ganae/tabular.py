@@ -67,6 +67,12 @@ class ColumnRoleWarning(UserWarning):
 _MODE_SUBSAMPLE = 5_000
 _MODE_MIN_WEIGHT = 0.005
 _MAX_MODES = 10
+#: ``continuous_transform="auto"``: a column is multimodal (mode-specific encoding) when
+#: a kernel density estimate of its values has at least two peaks this prominent
+#: (a share of its maximum), and quantile-encoded otherwise
+_PEAK_PROMINENCE = 0.1
+#: ... on this many bins between its 0.5% and 99.5% quantiles
+_KDE_BINS = 512
 
 
 def _select_mixture(x: np.ndarray, max_modes: int, seed: int) -> GaussianMixture:
@@ -86,6 +92,49 @@ def _select_mixture(x: np.ndarray, max_modes: int, seed: int) -> GaussianMixture
                 break
             best, best_bic = gm, bic
     return best
+
+
+def _n_density_peaks(observed: np.ndarray, seed: int) -> int:
+    """How many peaks a column's density has: a Gaussian kernel density estimate with
+    Silverman's robust bandwidth (``0.9 min(std, IQR / 1.34) n^(-1/5)``), binned on
+    ``_KDE_BINS`` bins between the 0.5% and 99.5% quantiles of at most
+    ``_MODE_SUBSAMPLE`` values, counting the local maxima whose prominence is at least
+    ``_PEAK_PROMINENCE`` of the highest and beyond the estimate's sampling noise (a
+    maximum at either end counts: a column whose density falls from its minimum is
+    unimodal)."""
+    from scipy.signal import find_peaks
+
+    sub = observed
+    if sub.size > _MODE_SUBSAMPLE:
+        sub = np.random.RandomState(seed).choice(sub, _MODE_SUBSAMPLE, replace=False)
+    lo, hi = np.quantile(sub, [0.005, 0.995])
+    q1, q3 = np.quantile(sub, [0.25, 0.75])
+    spread = min(float(sub.std()), float(q3 - q1) / 1.34)
+    if not (hi > lo and spread > 0):
+        return 1
+    bandwidth = 0.9 * spread * sub.size**-0.2
+    counts, edges = np.histogram(sub, bins=_KDE_BINS, range=(lo, hi))
+    sigma = bandwidth / (edges[1] - edges[0])
+    half = int(min(np.ceil(4 * sigma), _KDE_BINS))
+    offsets = np.arange(-half, half + 1)
+    kernel = np.exp(-0.5 * (offsets / max(sigma, 1e-3)) ** 2)
+    density = np.convolve(counts.astype(np.float64), kernel, mode="same")
+    padded = np.concatenate([[0.0], density, [0.0]])
+    peaks, props = find_peaks(padded, prominence=_PEAK_PROMINENCE * density.max())
+    # and beyond the sampling noise: the estimate at a peak of height D (in counts) has
+    # a standard error of about sqrt(D / sqrt(2)) (Poisson counts under the kernel), and
+    # a prominence is a difference of two such estimates (sqrt(2) times that): 4 of
+    # those standard errors
+    noise = 4.0 * np.sqrt(np.sqrt(2.0) * padded[peaks])
+    return int(np.sum(props["prominences"] >= noise))
+
+
+def _auto_transform(observed: np.ndarray, seed: int) -> str:
+    """``continuous_transform="auto"``'s choice for one column: ``"mode"`` for a
+    multimodal column (see :func:`_n_density_peaks`), ``"quantile"`` otherwise."""
+    if np.unique(observed[:_MODE_SUBSAMPLE]).size < 3:
+        return "quantile"
+    return "mode" if _n_density_peaks(observed, seed) >= 2 else "quantile"
 
 
 # ----------------------------------------------------------------------------------
@@ -141,6 +190,10 @@ class _ContinuousCodec:
             # the indicator gives the point mass: out-of-range values go into the tails
             # of the other values, not onto the point (which would count it twice)
             self.tails_ = _tail_quantiles(observed[~np.isin(observed, spikes)])
+        if self.method == "auto":
+            # the density of the values off the point masses (the indicator gives those)
+            rest = observed[~np.isin(observed, spikes)] if len(spikes) else observed
+            self.method = _auto_transform(rest if rest.size else observed, self.seed)
         self.n_modes = 1
         if self.method == "standard":
             # moments of the column divided by its magnitude: no overflow near 1e308
@@ -742,14 +795,17 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         ``"text"``). ``"categorical"`` given here keeps every level, however many.
         A role that does not fit the data (a date column that does not parse, an
         identifier with duplicates) raises a ``ValueError`` naming the column.
-    continuous_transform : {"standard", "quantile", "mode"}, default="standard"
+    continuous_transform : {"standard", "quantile", "mode", "auto"}, default="standard"
         Normalisation of continuous columns. ``"standard"``: zero mean, unit
         variance. ``"quantile"``: the quantile transform to a standard normal (robust
         to skew and outliers). ``"mode"``: mode-specific normalisation as in CTGAN: a
         Gaussian mixture (fitted on at most 5,000 rows, its number of modes, up to 10,
         chosen by BIC) finds each column's modes; a value becomes the one-hot indicator
         of its most probable mode plus its offset within that mode, in units of 4
-        standard deviations.
+        standard deviations. ``"auto"``: chosen per column, ``"mode"`` for a
+        multimodal column (a kernel density estimate of its values, Silverman's
+        bandwidth, has two or more peaks of at least a tenth of its height) and
+        ``"quantile"`` for the others; :meth:`describe` says which each got.
     min_frequency : int, float or None, default=None
         Categories seen fewer times than this (a count, or a fraction of the rows
         when a float in (0, 1)) are grouped into one "infrequent" output column.
@@ -843,7 +899,7 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "categorical_features": [StrOptions({"auto"}), "array-like"],
-        "continuous_transform": [StrOptions({"standard", "quantile", "mode"})],
+        "continuous_transform": [StrOptions({"standard", "quantile", "mode", "auto"})],
         "min_frequency": [
             Interval(numbers.Integral, 1, None, closed="left"),
             Interval(numbers.Real, 0, 1, closed="neither"),
@@ -1197,7 +1253,7 @@ class TabularEncoder(PersistenceMixin, TransformerMixin, BaseEstimator):
         summary : DataFrame
             One row per input column: ``column``, ``role``, ``dtype``, ``encoded``
             (its number of encoded columns), ``detail`` (what decoding does: decimals,
-            resolution, levels kept) and ``reason`` (why the role was chosen).
+            resolution, levels kept, the normalisation) and ``reason`` (why the role was chosen).
         """
         check_is_fitted(self)
         rows = []
@@ -1765,7 +1821,9 @@ def _codec_detail(codec) -> str:
         text += f", point mass at {codec.spike_:g}"
     elif getattr(codec, "spikes_", None) is not None:
         text += ", point masses at " + ", ".join(f"{v:g}" for v in codec.spikes_)
-    return text
+    if codec.method == "mode":
+        return f"{text}, {codec.n_modes} mode{'s' if codec.n_modes > 1 else ''}"
+    return f"{text}, {'standardised' if codec.method == 'standard' else 'quantile-normalised'}"
 
 
 class _Coded(NamedTuple):

@@ -321,6 +321,46 @@ def test_mlp_structure(batch_norm, dropout):
     assert acts[0] is not acts[1]
 
 
+@pytest.mark.parametrize("batch_norm", [False, True])
+def test_residual_mlp_concatenates_each_layer_with_its_input(batch_norm):
+    from sklearn_ganae.nn import ConcatResidual
+
+    mlp = MLP(5, [8, 3], batch_norm=batch_norm, residual=True)
+    assert [type(m) for m in mlp] == [ConcatResidual, ConcatResidual]
+    linears = [m for m in mlp.modules() if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(5, 8), (13, 3)]
+    assert mlp.n_outputs == 16
+    mlp.eval()
+    x = torch.randn(7, 5)
+    out = mlp(x)
+    assert out.shape == (7, 16)
+    # the input passes through unchanged at the end; the first block's output after it
+    torch.testing.assert_close(out[:, 11:], x)
+    first = mlp[0]
+    torch.testing.assert_close(out[:, 3:11], nn.Sequential(*first)(x))
+
+
+def test_residual_generator_shapes_and_inference_copy(fitted):
+    from sklearn_ganae.gan._modules import Generator
+    from sklearn_ganae.nn._modules import inference_copy
+
+    enc, _ = fitted
+    torch.manual_seed(0)
+    gen = Generator(enc.layout_, 4, 2, 6, (16,), (16, 8), residual=True)
+    plain = Generator(enc.layout_, 4, 2, 6, (16,), (16, 8))
+    assert gen.decoder.body.n_outputs == 6 + 16 + 8
+    assert sum(p.numel() for p in gen.parameters()) > sum(p.numel() for p in plain.parameters())
+    noise, cond = torch.randn(32, 4), torch.eye(2)[torch.arange(32) % 2]
+    gen(noise, cond).sum().backward()  # training mode: batch statistics
+    gen.eval()
+    fast = inference_copy(gen)
+    assert not any(isinstance(m, nn.BatchNorm1d) for m in fast.modules())
+    with torch.no_grad():
+        out = gen(noise, cond)
+        assert out.shape == (32, enc.layout_.n_features)
+        torch.testing.assert_close(fast(noise, cond), out, rtol=1e-5, atol=1e-5)
+
+
 def test_mlp_without_hidden_layers_is_identity():
     mlp = MLP(4, [])
     assert len(mlp) == 0 and mlp.n_outputs == 4

@@ -305,8 +305,9 @@ def test_warm_start_after_load_continues_as_the_saved_model(name, fitted, tmp_pa
         ),
         VAETransformer(n_components=2, learn_scale=False, batch_norm=True, **TINY),
         GANSampler(freeze_decoder=True, loss="wgan-gp", n_critic=2, **GAN_TINY),
+        GANSampler(residual_generator=True, **GAN_TINY),
     ],
-    ids=lambda m: type(m).__name__,
+    ids=lambda m: type(m).__name__ + ("_residual" if getattr(m, "residual_generator", 0) else ""),
 )
 def test_variants_round_trip(model, table, tmp_path):
     X, _ = table
@@ -317,7 +318,8 @@ def test_variants_round_trip(model, table, tmp_path):
     if isinstance(model, GANSampler):
         _assert_same(loaded.sample(30, random_state=0), model.sample(30, random_state=0))
         frozen = [n for n, p in model.net_.module_.named_parameters() if not p.requires_grad]
-        assert frozen and frozen == [
+        assert bool(frozen) == model.freeze_decoder
+        assert frozen == [
             n for n, p in loaded.net_.module_.named_parameters() if not p.requires_grad
         ]
         groups = loaded.net_.optimizer_.state_dict()["param_groups"]
@@ -400,7 +402,7 @@ def test_datetimes_and_extension_dtypes_round_trip(tmp_path):
         }
     )
     df.loc[3, "when"] = pd.NaT
-    for method in ("standard", "mode"):
+    for method in ("standard", "mode", "auto"):
         enc = TabularEncoder(
             continuous_transform=method, column_roles={"iso": "datetime"}, random_state=0
         )

@@ -16,7 +16,7 @@ from scipy import sparse
 from sklearn_ganae import ColumnBlock, TabularEncoder, TabularLayout
 from sklearn_ganae.tabular import CATEGORICAL, CONTINUOUS, MISSING
 
-TRANSFORMS = ["standard", "quantile", "mode"]
+TRANSFORMS = ["standard", "quantile", "mode", "auto"]
 
 
 # ----------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def assert_layout_consistent(enc: TabularEncoder, Z: np.ndarray | None = None):
         else:
             assert kinds[0] == CONTINUOUS and blocks[0].width == 1
             rest = kinds[1:]
-            if enc.continuous_transform == "mode":
+            if enc._codecs[j].method == "mode":
                 assert rest[0] == CATEGORICAL and blocks[1].width >= 1
                 rest = rest[1:]
             assert rest in ([], [MISSING])
@@ -391,6 +391,54 @@ def test_categories_sorted_nan_last_and_feature_names():
     assert enc.get_feature_names_out(["size", "color"]).tolist() == names
     with pytest.raises(ValueError, match="input_features"):
         enc.get_feature_names_out(["a", "b"])
+
+
+def test_auto_transform_chooses_per_column():
+    # two separated bumps, a skewed single bump, a uniform spread and a bell: only the
+    # first is multimodal; "auto" gives it the modes and the others the quantiles
+    rng = np.random.RandomState(0)
+    n = 3_000
+    df = pd.DataFrame(
+        {
+            "two_bumps": np.where(rng.rand(n) < 0.4, rng.normal(0, 1, n), rng.normal(8, 1, n)),
+            "skewed": rng.lognormal(0, 1, n),
+            "uniform": rng.uniform(0, 1, n),
+            "bell": rng.normal(50, 5, n),
+        }
+    )
+    enc = TabularEncoder(continuous_transform="auto", random_state=0).fit(df)
+    methods = {c.name: c.method for c in enc._codecs}
+    assert methods == {
+        "two_bumps": "mode",
+        "skewed": "quantile",
+        "uniform": "quantile",
+        "bell": "quantile",
+    }
+    # the layout follows: mode indicators for the bimodal column only
+    names = enc.get_feature_names_out().tolist()
+    assert any(n.startswith("two_bumps__mode") for n in names)
+    assert not any(n.startswith(("skewed__mode", "bell__mode")) for n in names)
+    detail = enc.describe().set_index("column")["detail"]
+    assert detail["two_bumps"].endswith("modes")
+    assert detail["skewed"].endswith("quantile-normalised")
+    # the same choice as the fixed method gives, column by column
+    fixed = TabularEncoder(continuous_transform="mode", random_state=0).fit(df[["two_bumps"]])
+    np.testing.assert_allclose(
+        enc.transform(df)[:, : fixed.n_features_out_], fixed.transform(df[["two_bumps"]])
+    )
+
+
+def test_auto_transform_needs_no_spread():
+    # constant, two-valued and all-missing columns: nothing to find peaks in
+    df = pd.DataFrame(
+        {"const": np.full(50, 3.0), "two": np.tile([0.5, 1.5], 25), "none": np.full(50, np.nan)}
+    )
+    roles = dict.fromkeys(df.columns, "continuous")
+    enc = TabularEncoder(continuous_transform="auto", column_roles=roles, random_state=0)
+    enc.fit(df)
+    assert [c.method for c in enc._codecs] == ["quantile"] * 3
+    back = enc.inverse_transform(enc.transform(df))
+    np.testing.assert_allclose(back["const"], 3.0)
 
 
 def test_set_output_pandas_uses_feature_names():

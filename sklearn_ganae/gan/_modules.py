@@ -75,6 +75,9 @@ class Generator(nn.Module):
         Width of the code between the mapping and the decoder.
     mapping_sizes, decoder_sizes : sequence of int
         Hidden layers of the mapping and of the decoder.
+    residual : bool, default=False
+        The hidden layers of both as :class:`~sklearn_ganae.nn.ConcatResidual`
+        blocks (CTGAN's generator).
     """
 
     def __init__(
@@ -85,15 +88,22 @@ class Generator(nn.Module):
         code_dim: int,
         mapping_sizes: Sequence[int] = (256,),
         decoder_sizes: Sequence[int] = (256, 256),
+        residual: bool = False,
     ):
         super().__init__()
         self.noise_dim = int(noise_dim)
         self.n_conditions = int(n_conditions)
         self.mapping = nn.Sequential(
-            MLP(self.noise_dim + self.n_conditions, mapping_sizes, "relu", batch_norm=True),
+            MLP(
+                self.noise_dim + self.n_conditions,
+                mapping_sizes,
+                "relu",
+                batch_norm=True,
+                residual=residual,
+            ),
         )
         self.mapping.append(nn.Linear(self.mapping[0].n_outputs, code_dim))
-        self.decoder = make_decoder(layout, code_dim, decoder_sizes)
+        self.decoder = make_decoder(layout, code_dim, decoder_sizes, residual)
 
     def forward(self, noise: torch.Tensor, conditions: torch.Tensor) -> torch.Tensor:
         if self.n_conditions:
@@ -101,9 +111,11 @@ class Generator(nn.Module):
         return self.decoder(self.mapping(noise))
 
 
-def make_decoder(layout, code_dim: int, hidden_sizes: Sequence[int]) -> Decoder:
+def make_decoder(
+    layout, code_dim: int, hidden_sizes: Sequence[int], residual: bool = False
+) -> Decoder:
     """The decoder shared by the generator and the pretraining autoencoder."""
-    return Decoder(layout, code_dim, hidden_sizes, "relu", batch_norm=True)
+    return Decoder(layout, code_dim, hidden_sizes, "relu", batch_norm=True, residual=residual)
 
 
 def make_encoder(n_features: int, code_dim: int, body_size: int) -> Encoder:

@@ -107,6 +107,10 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     generator_layer_sizes : tuple of int, default=(256, 256)
         Hidden layers of the generator's decoder; its mapping has one hidden layer of
         the first size. Batch normalisation and ReLU.
+    residual_generator : bool, default=False
+        Every hidden layer of the generator (mapping and decoder, and so of the
+        pretraining autoencoder's decoder) concatenates its output with its input, as
+        CTGAN's generator does (:class:`~sklearn_ganae.nn.ConcatResidual`).
     discriminator_layer_sizes : tuple of int, default=(64, 256)
         The first layer is applied to each row (the body an encoder can initialise);
         the others to the ``pac`` rows' body outputs concatenated. LeakyReLU(0.2),
@@ -282,6 +286,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         "noise_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "code_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "generator_layer_sizes": ["array-like"],
+        "residual_generator": ["boolean"],
         "discriminator_layer_sizes": ["array-like"],
         "loss": [StrOptions({"wgan-gp", "logistic"})],
         "gradient_penalty": [Interval(numbers.Real, 0, None, closed="left")],
@@ -305,6 +310,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         noise_dim=64,
         code_dim=64,
         generator_layer_sizes=(256, 256),
+        residual_generator=False,
         discriminator_layer_sizes=(64, 256),
         loss="logistic",
         gradient_penalty=10.0,
@@ -340,6 +346,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         self.noise_dim = noise_dim
         self.code_dim = code_dim
         self.generator_layer_sizes = generator_layer_sizes
+        self.residual_generator = residual_generator
         self.discriminator_layer_sizes = discriminator_layer_sizes
         self.loss = loss
         self.gradient_penalty = gradient_penalty
@@ -474,7 +481,9 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         encoder = make_encoder(
             layout.n_features, self.code_dim, self._sizes("discriminator_layer_sizes")[0]
         )
-        decoder = make_decoder(layout, self.code_dim, self._sizes("generator_layer_sizes"))
+        decoder = make_decoder(
+            layout, self.code_dim, self._sizes("generator_layer_sizes"), self.residual_generator
+        )
         net = self._build_net(
             Autoencoder(encoder, decoder),
             ReconstructionLoss(layout),
@@ -500,6 +509,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
             self.code_dim,
             mapping_sizes=self._sizes("generator_layer_sizes")[:1],
             decoder_sizes=self._sizes("generator_layer_sizes"),
+            residual=self.residual_generator,
         )
         if self.pretrain_generator:
             generator.decoder.load_state_dict(state.pretrained.decoder.state_dict())

@@ -36,6 +36,15 @@ def make_activation(name: str) -> nn.Module:
         ) from None
 
 
+class ConcatResidual(nn.Sequential):
+    """``Linear -> [BatchNorm1d] -> activation -> [Dropout]``, its output concatenated
+    with its input (the residual layer of CTGAN's generator): the next layer sees both
+    what this one computed and what it was given."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([super().forward(x), x], dim=1)
+
+
 @records_init_args
 class MLP(nn.Sequential):
     """Stack of ``Linear -> [BatchNorm1d] -> activation -> [Dropout]`` layers.
@@ -52,6 +61,9 @@ class MLP(nn.Sequential):
         Dropout probability after each hidden layer.
     batch_norm : bool, default=False
         Batch normalisation before each activation.
+    residual : bool, default=False
+        Each layer a :class:`ConcatResidual` block: its output concatenated with its
+        input, so the widths add up (``n_outputs = n_inputs + sum(hidden_sizes)``).
     """
 
     def __init__(
@@ -61,17 +73,23 @@ class MLP(nn.Sequential):
         activation: str = "relu",
         dropout: float = 0.0,
         batch_norm: bool = False,
+        residual: bool = False,
     ):
         layers: list[nn.Module] = []
         width = n_inputs
         for size in hidden_sizes:
-            layers.append(nn.Linear(width, size))
+            layer = [nn.Linear(width, size)]
             if batch_norm:
-                layers.append(nn.BatchNorm1d(size))
-            layers.append(make_activation(activation))
+                layer.append(nn.BatchNorm1d(size))
+            layer.append(make_activation(activation))
             if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            width = size
+                layer.append(nn.Dropout(dropout))
+            if residual:
+                layers.append(ConcatResidual(*layer))
+                width += size
+            else:
+                layers.extend(layer)
+                width = size
         super().__init__(*layers)
         self.n_outputs = width
 
@@ -123,10 +141,11 @@ class Decoder(nn.Module):
         dropout: float = 0.0,
         batch_norm: bool = False,
         linear_skip: bool = False,
+        residual: bool = False,
     ):
         super().__init__()
         self.index = LayoutIndex(layout)
-        self.body = MLP(n_components, hidden_sizes, activation, dropout, batch_norm)
+        self.body = MLP(n_components, hidden_sizes, activation, dropout, batch_norm, residual)
         self.head = nn.Linear(self.body.n_outputs, self.index.n_features)
         self.skip = nn.Linear(n_components, self.index.n_features) if linear_skip else None
 
