@@ -87,6 +87,16 @@ def test_default_checks_against_the_best_reference(ganae_docs):
     assert "other run" in text
 
 
+def test_model_table_gives_fit_ratios_within_one_run_only(ganae_docs):
+    rows = [{**r, "overall": 0.9, "detection_auc": 0.8} for r in _results()["rows"]]
+    same = {"meta": {}, "rows": rows}
+    text = "\n".join(ganae_docs._generator_table(same, {"models": "A, B", "reference": "B"}))
+    assert "0.50" in text and "other run" not in text  # A fits in 5 s, B in 10 s
+    kept = {"meta": {"kept_from": {"models": ["B"]}}, "rows": rows}
+    text = "\n".join(ganae_docs._generator_table(kept, {"models": "A, B", "reference": "B"}))
+    assert "other run" in text and "0.50" not in text
+
+
 def test_choice_view_renders_both_tables(ganae_docs):
     lines = ganae_docs._generators(
         _results(), {"view": "choice", "default": "A", "reference": "B"}

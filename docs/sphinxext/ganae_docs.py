@@ -414,6 +414,8 @@ def _generator_table(data: dict, options: dict) -> list[str]:
     if reference in present:
         header.append(f"fit time / {reference}'s")
     body = []
+    # a fit time is compared only within one run (see default_checks)
+    run = _run_of(data.get("meta", {}))
     for table in _ordered(rows, "table"):
         group = [r for r in rows if r["table"] == table]
         ref_fit = _mean(r["fit_s"] for r in group if r["model"] == reference)
@@ -435,7 +437,10 @@ def _generator_table(data: dict, options: dict) -> list[str]:
             ]
             if reference in present:
                 ratio = _mean(r["fit_s"] for r in m) / ref_fit
-                row.append(f"{ratio:.2f}" if math.isfinite(ratio) else "n/a")
+                if run(model) != run(reference):
+                    row.append("other run")
+                else:
+                    row.append(f"{ratio:.2f}" if math.isfinite(ratio) else "n/a")
             body.append(row)
             first = False
     lines = _provenance(
@@ -446,6 +451,12 @@ def _generator_table(data: dict, options: dict) -> list[str]:
         "held-out 20% of each table",
     )
     lines += _list_table("", header, body)
+    if any(run(m) != run(reference) for m in order) and reference in present:
+        lines += [
+            f"*other run*: the model's rows and {reference}'s come from different runs "
+            "(timed at different machine speeds), so no fit-time ratio is given.",
+            "",
+        ]
     missing = [m for m in models if m not in present]
     if missing:
         lines += [f"Not in this run yet: {', '.join(missing)}.", ""]

@@ -146,11 +146,14 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     sampling_strategy : str, float, dict or callable, default="auto"
         Classes to over-sample in :meth:`fit_resample`, in imbalanced-learn's forms.
     encoder : TabularEncoder or None, default=None
-        The table encoding; cloned at fit (``None``: ``TabularEncoder()``, standard
-        normalisation; in the generator benchmark (300 epochs) it gave a higher mean
-        quality than CTGAN's mode-specific normalisation,
-        ``TabularEncoder(continuous_transform="mode")``, which did better on
-        CreditCard only).
+        The table encoding; cloned at fit (``None``:
+        ``TabularEncoder(continuous_transform="auto")``: mode-specific normalisation
+        for the multimodal continuous columns, quantile normalisation for the others.
+        On the tables the defaults are chosen on, a boosted detector's AUC was 0.74,
+        0.87 and 0.97 with it, against 0.87, 0.89 and 0.96 with standard
+        normalisation; quantile normalisation everywhere scored 0.74, 0.88 and 0.93
+        but squeezes the gaps between separated clusters, so that conditional rows
+        fall into the wrong cluster, which the modes keep apart).
     max_epochs : int, default=300
         Epochs; each passes over the rows once for the discriminator.
     batch_size : int or "auto", default="auto"
@@ -281,6 +284,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     # the generator's batch normalisation: training depends on torch's thread count
     _thread_invariant = False
 
+    _default_encoder_params = {"continuous_transform": "auto"}
     _parameter_constraints: dict = {
         **BaseTabularNN._parameter_constraints,
         "noise_dim": [Interval(numbers.Integral, 1, None, closed="left")],
