@@ -133,6 +133,9 @@ CLASS_VARIANTS = {
         "deep 3x128": {"hidden_layer_sizes": (128, 128, 128)},
         # the largest batch of the "auto" rule on every table: fewer steps on small ones
         "batch 512": {"batch_size": 512},
+        # the latent size: half and twice the "auto" rule's 8
+        "latent 4": {"n_components": 4},
+        "latent 16": {"n_components": 16},
     },
     "GANSampler": {
         "standard enc.": {"encoder": lambda: TabularEncoder()},
@@ -263,7 +266,13 @@ def holdout_detection(holdout, synthetic, seed) -> dict:
 def run(tables, models, epochs, seeds, other, specs=None):
     specs = MODELS if specs is None else specs
     # one-off costs of a fresh process (imports, first optimizer) out of the timings
-    warm = pd.DataFrame({"a": np.arange(64.0), "b": ["x", "y"] * 32})
+    # (24 encoded columns: wide enough for every variant's latent size)
+    warm = pd.DataFrame(
+        {
+            **{f"a{i}": np.random.default_rng(i).normal(size=64) for i in range(22)},
+            "b": ["x", "y"] * 32,
+        }
+    )
     for model_name in models:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -507,7 +516,8 @@ def main(argv=None) -> int:
             "prior), '(wide 256)' / '(deep 3x128)': VAETransformer with "
             "hidden_layer_sizes=(256, 256) / (128, 128, 128) instead of (128, 128), '(batch "
             "512)': VAETransformer with batch_size=512 instead of the 'auto' rule's "
-            "min(512, max(256, n // 8)), "
+            "min(512, max(256, n // 8)), '(latent 4)' / '(latent 16)': VAETransformer with "
+            "n_components=4 / 16 instead of 'auto' (8), "
             "'(no pretraining)': with pretrain_generator=False, '(residual)': "
             "GANSampler with residual_generator=True (CTGAN's concatenating residual "
             "layers in the generator), '(batch 500)': GANSampler with batch_size=500 "
