@@ -94,6 +94,14 @@ def _select_mixture(x: np.ndarray, max_modes: int, seed: int) -> GaussianMixture
     return best
 
 
+def _mode_subsample(observed: np.ndarray, seed: int) -> np.ndarray:
+    """At most ``_MODE_SUBSAMPLE`` of a column's values, drawn with ``seed``: what the
+    mixture fit and the multimodality rule look at."""
+    if observed.size <= _MODE_SUBSAMPLE:
+        return observed
+    return np.random.RandomState(seed).choice(observed, _MODE_SUBSAMPLE, replace=False)
+
+
 def _n_density_peaks(observed: np.ndarray, seed: int) -> int:
     """How many peaks a column's density has: a Gaussian kernel density estimate with
     Silverman's robust bandwidth (``0.9 min(std, IQR / 1.34) n^(-1/5)``), binned on
@@ -104,9 +112,7 @@ def _n_density_peaks(observed: np.ndarray, seed: int) -> int:
     unimodal)."""
     from scipy.signal import find_peaks
 
-    sub = observed
-    if sub.size > _MODE_SUBSAMPLE:
-        sub = np.random.RandomState(seed).choice(sub, _MODE_SUBSAMPLE, replace=False)
+    sub = _mode_subsample(observed, seed)
     lo, hi = np.quantile(sub, [0.005, 0.995])
     q1, q3 = np.quantile(sub, [0.25, 0.75])
     spread = min(float(sub.std()), float(q3 - q1) / 1.34)
@@ -191,9 +197,9 @@ class _ContinuousCodec:
             # of the other values, not onto the point (which would count it twice)
             self.tails_ = _tail_quantiles(observed[~np.isin(observed, spikes)])
         if self.method == "auto":
-            # the density of the values off the point masses (the indicator gives those)
-            rest = observed[~np.isin(observed, spikes)] if len(spikes) else observed
-            self.method = _auto_transform(rest if rest.size else observed, self.seed)
+            # the density of the values off the point masses (the indicator gives those;
+            # at least _SPIKE_MIN_REST other values remain)
+            self.method = _auto_transform(observed[~np.isin(observed, spikes)], self.seed)
         self.n_modes = 1
         if self.method == "standard":
             # moments of the column divided by its magnitude: no overflow near 1e308
@@ -221,10 +227,7 @@ class _ContinuousCodec:
         return self
 
     def _fit_modes(self, observed):
-        rng = np.random.RandomState(self.seed)
-        sub = observed
-        if sub.size > _MODE_SUBSAMPLE:
-            sub = rng.choice(sub, _MODE_SUBSAMPLE, replace=False)
+        sub = _mode_subsample(observed, self.seed)
         n_unique = np.unique(sub).size
         means = np.array([observed.mean()])
         stds = np.array([observed.std()])
