@@ -117,6 +117,8 @@ VARIANTS = {
     "mode enc.": {"encoder": lambda: TabularEncoder(continuous_transform="mode")},
     "no pretraining": {"pretrain_generator": False},
 }
+#: a variant's key naming a subclass of the registered class (a key of ``SUBCLASSES``)
+CLASS = "class"
 # Variants of one generator only (class name -> label suffix -> parameters): the other
 # normalisation than the class's default one
 CLASS_VARIANTS = {
@@ -150,14 +152,46 @@ CLASS_VARIANTS = {
         # measured), and the decoder fine-tuned with the mapping (the default before)
         "frozen decoder": {"freeze_decoder": True},
         "trained decoder": {"freeze_decoder": False},
+        # the frozen decoder exactly the pretrained one: its batch normalisation in
+        # evaluation mode while the GAN trains (the default's normalises with the
+        # generated batch's statistics and ends with their running averages)
+        "fixed decoder statistics": {"freeze_decoder": "auto", CLASS: "fixed statistics"},
     },
 }
+
+
+def _fixed_statistics_gan():
+    """GANSampler whose frozen decoder stays in evaluation mode while the GAN trains,
+    so that it is the pretrained decoder exactly, batch-norm statistics included (a
+    candidate, not a public option)."""
+    from sklearn_ganae import GANSampler
+
+    class FixedStatisticsGAN(GANSampler):
+        def _build_module(self, state):
+            generator = super()._build_module(state)
+            if self.pretrain_generator and self._freezes_decoder():
+                train = generator.train
+
+                def keep_decoder_fixed(mode=True):
+                    train(mode)
+                    generator.decoder.eval()
+                    return generator
+
+                generator.train = keep_decoder_fixed
+            return generator
+
+    return FixedStatisticsGAN
+
+
+SUBCLASSES = {"fixed statistics": _fixed_statistics_gan}
 
 
 def _ours(entry, variant: dict, quick: bool):
     """fit / sample of a registered generator: its defaults (``quick_params`` in a
     ``--quick`` run), ``variant``, ``max_epochs=epochs`` and ``random_state=seed``."""
-    cls = entry.load()
+    variant = dict(variant)
+    sub = variant.pop(CLASS, None)
+    cls = entry.load() if sub is None else SUBCLASSES[sub]()
 
     def fit(df, epochs, seed):
         params = {k: v() if callable(v) else v for k, v in variant.items()}
@@ -220,7 +254,7 @@ def model_specs(quick: bool = False) -> tuple[dict, dict]:
         params = cls().get_params()
         labels = {name: {}}
         for suffix, variant in {**VARIANTS, **CLASS_VARIANTS.get(name, {})}.items():
-            if set(variant) <= set(params):
+            if set(variant) - {CLASS} <= set(params):
                 labels[f"{name} ({suffix})"] = variant
         for label, variant in labels.items():
             models[label] = lambda label=label, e=entry, v=variant: Model(

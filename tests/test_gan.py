@@ -233,6 +233,11 @@ def test_pretrained_frozen_decoder_is_the_autoencoders(penguins, freeze):
     trainable = [p.requires_grad for p in gan.net_.module_.parameters()]
     decoder = [p.requires_grad for p in gan.net_.module_.decoder.parameters()]
     assert not any(decoder) and any(trainable)
+    # its batch normalisation follows the generated batches (the documented design:
+    # the pretraining's statistics kept fixed trained far worse)
+    ae = gan.autoencoder_.decoder.state_dict()
+    running = {k: v for k, v in gan.net_.module_.decoder.state_dict().items() if "running" in k}
+    assert running and all(not torch.equal(v, ae[k]) for k, v in running.items())
 
 
 def test_unfrozen_decoder_is_fine_tuned(penguins):
