@@ -117,8 +117,33 @@ VARIANTS = {
     "mode enc.": {"encoder": lambda: TabularEncoder(continuous_transform="mode")},
     "no pretraining": {"pretrain_generator": False},
 }
-#: a variant's key naming a subclass of the registered class (a key of ``SUBCLASSES``)
+#: a variant's key whose value makes the class to fit instead of the registered one
 CLASS = "class"
+
+
+def _fixed_statistics_gan():
+    """GANSampler whose frozen decoder stays in evaluation mode while the GAN trains,
+    so that it is the pretrained decoder exactly, batch-norm statistics included (a
+    candidate, not a public option)."""
+    from sklearn_ganae import GANSampler
+
+    class FixedStatisticsGAN(GANSampler):
+        def _build_module(self, state):
+            generator = super()._build_module(state)
+            if self.pretrain_generator and self._freezes_decoder():
+                train = generator.train
+
+                def keep_decoder_fixed(mode=True):
+                    train(mode)
+                    generator.decoder.eval()
+                    return generator
+
+                generator.train = keep_decoder_fixed
+            return generator
+
+    return FixedStatisticsGAN
+
+
 # Variants of one generator only (class name -> label suffix -> parameters): the other
 # normalisation than the class's default one
 CLASS_VARIANTS = {
@@ -155,43 +180,17 @@ CLASS_VARIANTS = {
         # the frozen decoder exactly the pretrained one: its batch normalisation in
         # evaluation mode while the GAN trains (the default's normalises with the
         # generated batch's statistics and ends with their running averages)
-        "fixed decoder statistics": {"freeze_decoder": "auto", CLASS: "fixed statistics"},
+        "fixed decoder statistics": {"freeze_decoder": "auto", CLASS: _fixed_statistics_gan},
     },
 }
-
-
-def _fixed_statistics_gan():
-    """GANSampler whose frozen decoder stays in evaluation mode while the GAN trains,
-    so that it is the pretrained decoder exactly, batch-norm statistics included (a
-    candidate, not a public option)."""
-    from sklearn_ganae import GANSampler
-
-    class FixedStatisticsGAN(GANSampler):
-        def _build_module(self, state):
-            generator = super()._build_module(state)
-            if self.pretrain_generator and self._freezes_decoder():
-                train = generator.train
-
-                def keep_decoder_fixed(mode=True):
-                    train(mode)
-                    generator.decoder.eval()
-                    return generator
-
-                generator.train = keep_decoder_fixed
-            return generator
-
-    return FixedStatisticsGAN
-
-
-SUBCLASSES = {"fixed statistics": _fixed_statistics_gan}
 
 
 def _ours(entry, variant: dict, quick: bool):
     """fit / sample of a registered generator: its defaults (``quick_params`` in a
     ``--quick`` run), ``variant``, ``max_epochs=epochs`` and ``random_state=seed``."""
     variant = dict(variant)
-    sub = variant.pop(CLASS, None)
-    cls = entry.load() if sub is None else SUBCLASSES[sub]()
+    make_class = variant.pop(CLASS, None)
+    cls = entry.load() if make_class is None else make_class()
 
     def fit(df, epochs, seed):
         params = {k: v() if callable(v) else v for k, v in variant.items()}

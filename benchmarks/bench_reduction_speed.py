@@ -49,6 +49,7 @@ from _common import (
 )
 from _datasets import DATA_SEED, diamonds, rdataset
 from sklearn.model_selection import train_test_split
+from skorch import NeuralNet
 from skorch.callbacks import LRScheduler
 from torch.optim.lr_scheduler import CosineAnnealingLR
 
@@ -118,20 +119,12 @@ class _LBFGS(torch.optim.LBFGS):
 
 
 class _ClosureNet(TabularNet):
-    """The package's net with skorch's closure step: the optimiser evaluates the loss
-    and its gradient as often as it needs (L-BFGS's line search)."""
+    """The package's net with skorch's own closure step (``NeuralNet.train_step``):
+    the optimiser evaluates the loss and its gradient as often as it needs (L-BFGS's
+    line search)."""
 
     def train_step(self, batch, **fit_params):
-        accumulator = self.get_train_step_accumulator()
-
-        def step_fn():
-            self._zero_grad_optimizer()
-            step = self.train_step_single(batch, **fit_params)
-            accumulator.store_step(step)
-            return step["loss"]
-
-        self._step_optimizer(step_fn)
-        return accumulator.get_step()
+        return NeuralNet.train_step(self, batch, **fit_params)
 
 
 class _LBFGSAE(AutoencoderTransformer):
